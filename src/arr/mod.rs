@@ -1,0 +1,1 @@
+//! Radarr / Sonarr / Lidarr API client.

@@ -1,0 +1,135 @@
+//! The plan: what one pass intends to do, each action with its reason.
+
+use serde::Serialize;
+
+use crate::config::ImportMode;
+
+/// Kinds of action, as named in the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Unhealthy download: removed through its Arr (blocklist + replacement) or from the client.
+    Fail,
+    /// Seeded enough after import: removed from the client.
+    Remove,
+    /// Import-scan command sent to the Arr.
+    Import,
+    /// Recheck asked of qBittorrent.
+    Recheck,
+    /// `sweeparr-*` tag added.
+    Tag,
+    /// Missing Arr category created on an instance.
+    CreateCategory,
+    /// Search command sent to an Arr.
+    Search,
+}
+
+impl ActionKind {
+    /// True for actions that remove a torrent from a client.
+    pub fn is_deletion(self) -> bool {
+        matches!(self, ActionKind::Fail | ActionKind::Remove)
+    }
+
+    /// Name as in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Fail => "fail",
+            ActionKind::Remove => "remove",
+            ActionKind::Import => "import",
+            ActionKind::Recheck => "recheck",
+            ActionKind::Tag => "tag",
+            ActionKind::CreateCategory => "create_category",
+            ActionKind::Search => "search",
+        }
+    }
+}
+
+/// Exactly what to send, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// `DELETE <arr>/queue/{queue_id}?removeFromClient=true&blocklist=true&skipRedownload=..`
+    ArrRemove {
+        /// Arr name.
+        arr: String,
+        /// First queue record id of the download.
+        queue_id: i64,
+        /// `skipRedownload` (= not `research`).
+        skip_redownload: bool,
+    },
+    /// `torrents/delete` on the instance.
+    ClientDelete {
+        /// `deleteFiles`
+        delete_files: bool,
+    },
+    /// `POST <arr>/command` with the import-scan command.
+    ImportScan {
+        /// Arr name.
+        arr: String,
+        /// Content path as the Arr sees it (after `path_map`).
+        path: String,
+        /// Upper-case hash.
+        download_id: String,
+        /// `importMode`
+        import_mode: ImportMode,
+    },
+    /// `torrents/recheck`
+    Recheck,
+    /// `torrents/addTags`
+    AddTags {
+        /// Tags to add.
+        tags: Vec<String>,
+    },
+    /// `torrents/createCategory`
+    CreateCategory {
+        /// Category name.
+        category: String,
+    },
+    /// `POST <arr>/command` with a search command (scheduled searches).
+    ArrCommand {
+        /// Arr name.
+        arr: String,
+        /// Command body, including `name`.
+        body: serde_json::Value,
+    },
+}
+
+/// One planned action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// Kind.
+    pub kind: ActionKind,
+    /// Instance holding the torrent (or being changed).
+    pub instance: String,
+    /// Lower-case hash; `None` for instance-wide actions.
+    pub hash: Option<String>,
+    /// Torrent name (or category name).
+    pub name: String,
+    /// Arr concerned, if any.
+    pub arr: Option<String>,
+    /// Why, with measured value and limit ("stalled 45m > 30m").
+    pub reason: String,
+    /// What to send.
+    pub op: Op,
+    /// Set when the plan keeps the action but will not send it (circuit open, Arr down...).
+    pub skip: Option<String>,
+}
+
+/// The whole plan of a pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Actions in the order they should be sent.
+    pub actions: Vec<Action>,
+    /// True when the plan wanted more deletions than `max_deletions`: none are sent.
+    pub circuit_open: bool,
+    /// Records changed by the decision (observations: stall clocks, first sightings...).
+    pub records: Vec<crate::state::Record>,
+    /// Keys of records to drop (expired).
+    pub forget: Vec<String>,
+}
+
+impl Plan {
+    /// Number of torrents the plan would remove from a client.
+    pub fn deletions(&self) -> usize {
+        self.actions.iter().filter(|a| a.kind.is_deletion()).count()
+    }
+}

@@ -1,0 +1,18 @@
+//! sweeparr: a one-shot qBittorrent janitor for Radarr, Sonarr and Lidarr.
+//!
+//! One pass, mapped to modules:
+//! 1. [`config`] loads and validates the TOML and resolves secrets.
+//! 2. [`state`] takes the run lease and loads the records of earlier passes.
+//! 3. [`qbit`] and [`arr`] scan every instance and every Arr queue once ([`model`] holds
+//!    what they saw).
+//! 4. [`decide`] turns (snapshot, state, config, now) into a [`decide::Plan`], touching nothing.
+//! 5. The pass acts on the plan, writes back changed records, releases the lease and
+//!    returns a [`summary::Summary`].
+
+pub mod arr;
+pub mod config;
+pub mod decide;
+pub mod model;
+pub mod qbit;
+pub mod state;
+pub mod summary;

@@ -1,0 +1,364 @@
+//! The snapshot: what one scan saw on every qBittorrent instance and every Arr.
+//!
+//! Scanning fills these types; [`crate::decide`] reads them. They are plain data, already
+//! normalised (qBittorrent 4.x and 5.x state names folded together, sentinel values turned
+//! into `Option`s, hashes lower-case), so the decision pass never sees wire quirks.
+
+use std::collections::BTreeMap;
+
+/// Identity of a torrent: the same hash on two instances is two torrents.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TorrentKey {
+    /// Name of the `[qbit.NAME]` instance holding it.
+    pub instance: String,
+    /// Lower-case hex info-hash.
+    pub hash: String,
+}
+
+impl TorrentKey {
+    /// Builds a key, lower-casing the hash.
+    pub fn new(instance: impl Into<String>, hash: impl AsRef<str>) -> Self {
+        TorrentKey {
+            instance: instance.into(),
+            hash: hash.as_ref().to_ascii_lowercase(),
+        }
+    }
+}
+
+impl std::fmt::Display for TorrentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.instance, self.hash)
+    }
+}
+
+/// qBittorrent's torrent state, with 4.x `pausedXX` and 5.x `stoppedXX` folded into `Paused*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// `downloading`, `forcedDL`, `allocating`
+    Downloading,
+    /// `stalledDL`: downloading, no peers sending data
+    StalledDl,
+    /// `metaDL`, `forcedMetaDL`: fetching metadata of a magnet
+    MetaDl,
+    /// `queuedDL`
+    QueuedDl,
+    /// `pausedDL` (4.x) / `stoppedDL` (5.x)
+    PausedDl,
+    /// `checkingDL`
+    CheckingDl,
+    /// `uploading`, `forcedUP`
+    Uploading,
+    /// `stalledUP`
+    StalledUp,
+    /// `queuedUP`
+    QueuedUp,
+    /// `pausedUP` (4.x) / `stoppedUP` (5.x)
+    PausedUp,
+    /// `checkingUP`
+    CheckingUp,
+    /// `error`
+    Error,
+    /// `missingFiles`
+    MissingFiles,
+    /// `moving`
+    Moving,
+    /// `checkingResumeData`
+    CheckingResumeData,
+    /// anything else (`unknown` or a state this version does not know)
+    Unknown,
+}
+
+impl Status {
+    /// Maps a qBittorrent `state` string of any 4.x or 5.x release.
+    pub fn from_qbit(state: &str) -> Status {
+        match state {
+            "downloading" | "forcedDL" | "allocating" => Status::Downloading,
+            "stalledDL" => Status::StalledDl,
+            "metaDL" | "forcedMetaDL" => Status::MetaDl,
+            "queuedDL" => Status::QueuedDl,
+            "pausedDL" | "stoppedDL" => Status::PausedDl,
+            "checkingDL" => Status::CheckingDl,
+            "uploading" | "forcedUP" => Status::Uploading,
+            "stalledUP" => Status::StalledUp,
+            "queuedUP" => Status::QueuedUp,
+            "pausedUP" | "stoppedUP" => Status::PausedUp,
+            "checkingUP" => Status::CheckingUp,
+            "error" => Status::Error,
+            "missingFiles" => Status::MissingFiles,
+            "moving" => Status::Moving,
+            "checkingResumeData" => Status::CheckingResumeData,
+            _ => Status::Unknown,
+        }
+    }
+
+    /// True for the states the stall clock counts: no data arriving for a wanted download.
+    pub fn is_stalled(self) -> bool {
+        matches!(self, Status::StalledDl | Status::MetaDl)
+    }
+
+    /// True while qBittorrent is verifying or relocating data: no verdict is given then.
+    pub fn is_busy(self) -> bool {
+        matches!(
+            self,
+            Status::CheckingDl | Status::CheckingUp | Status::CheckingResumeData | Status::Moving
+        )
+    }
+
+    /// True for `error` and `missingFiles`.
+    pub fn is_errored(self) -> bool {
+        matches!(self, Status::Error | Status::MissingFiles)
+    }
+}
+
+/// One torrent as `torrents/info` described it, normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Torrent {
+    /// Lower-case info-hash.
+    pub hash: String,
+    /// Display name.
+    pub name: String,
+    /// Normalised state.
+    pub status: Status,
+    /// The state string exactly as qBittorrent sent it (for reasons and logs).
+    pub state: String,
+    /// Category, "" when none.
+    pub category: String,
+    /// Tags, split on "," and trimmed; empty tags dropped.
+    pub tags: Vec<String>,
+    /// Bytes of the selected files.
+    pub size: u64,
+    /// Bytes done of the selected files.
+    pub completed: u64,
+    /// Bytes still to download; 0 means complete.
+    pub amount_left: u64,
+    /// 0.0 ..= 1.0
+    pub progress: f64,
+    /// Share ratio (qBittorrent reports -1 for "over 9999", mapped to `f64::INFINITY`).
+    pub ratio: f64,
+    /// Seconds spent seeding.
+    pub seeding_time: u64,
+    /// Seconds to completion; `None` for qBittorrent's "infinite" 8640000 or a negative value.
+    pub eta: Option<u64>,
+    /// Distributed copies; `None` when qBittorrent reports -1 (unknown / not downloading).
+    pub availability: Option<f64>,
+    /// Epoch seconds when added.
+    pub added_on: i64,
+    /// Epoch seconds when completed; `None` when never (0 on 4.x, -1 on 5.x).
+    pub completion_on: Option<i64>,
+    /// Epoch seconds of the last payload transfer (qBittorrent falls back to `added_on`).
+    pub last_activity: i64,
+    /// Absolute path of the file (single-file) or root folder (multi-file), as qBittorrent sees it.
+    pub content_path: String,
+    /// Base directory.
+    pub save_path: String,
+    /// URL of the first working tracker, "" when none works.
+    pub tracker: String,
+    /// Number of trackers (pseudo-trackers excluded).
+    pub trackers_count: u32,
+    /// Download speed, bytes/s.
+    pub dlspeed: u64,
+    /// Upload speed, bytes/s.
+    pub upspeed: u64,
+    /// Connected seeds.
+    pub num_seeds: i64,
+    /// Connected leechers.
+    pub num_leechs: i64,
+}
+
+impl Torrent {
+    /// Complete means nothing is left to download of the selected files.
+    pub fn is_complete(&self) -> bool {
+        self.amount_left == 0 && self.status != Status::MetaDl && self.size > 0
+    }
+
+    /// Upper-case hash, the form the Arrs use as `downloadId`.
+    pub fn download_id(&self) -> String {
+        self.hash.to_ascii_uppercase()
+    }
+
+    /// True when the torrent carries `tag` (exact, case-sensitive as qBittorrent is).
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+}
+
+/// One tracker entry of `torrents/trackers` (pseudo-trackers DHT/PeX/LSD removed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracker {
+    /// Announce URL.
+    pub url: String,
+    /// 0-based tier.
+    pub tier: i64,
+    /// 1 not contacted, 2 working, 3 updating, 4 not working, 5 error, 6 unreachable.
+    pub status: i64,
+    /// Last message from the tracker.
+    pub msg: String,
+}
+
+impl Tracker {
+    /// True when the tracker reported a failure (status 4, 5 or 6).
+    pub fn is_failing(&self) -> bool {
+        matches!(self.status, 4..=6)
+    }
+}
+
+/// One file of `torrents/files`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TorrentFile {
+    /// Path relative to the save path, '/' separated.
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// 0 = do not download.
+    pub priority: i64,
+}
+
+/// The client generation, from `webapiVersion`: decides pause/resume vs stop/start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ApiGeneration {
+    /// qBittorrent 4.x (WebAPI < 2.11): `torrents/pause`, `torrents/resume`.
+    V4,
+    /// qBittorrent 5.x (WebAPI >= 2.11): `torrents/stop`, `torrents/start`.
+    V5,
+}
+
+/// What one scan learnt about one qBittorrent instance.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceSnapshot {
+    /// `[qbit.NAME]`
+    pub name: String,
+    /// False when login, version or the torrent list failed.
+    pub reachable: bool,
+    /// `app/version`, e.g. "v4.5.2".
+    pub version: Option<String>,
+    /// `app/webapiVersion`, e.g. "2.8.19".
+    pub api_version: Option<String>,
+    /// Why it is unreachable (never contains a secret).
+    pub error: Option<String>,
+    /// Every torrent on the instance.
+    pub torrents: Vec<Torrent>,
+    /// Existing categories.
+    pub categories: Vec<String>,
+    /// Tracker lists fetched for the torrents whose verdict needs them, by hash.
+    pub trackers: BTreeMap<String, Vec<Tracker>>,
+    /// File lists fetched for torrents not checked before, by hash.
+    pub files: BTreeMap<String, Vec<TorrentFile>>,
+}
+
+/// The kind of Arr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArrKind {
+    /// Movies, API v3.
+    Radarr,
+    /// Series, API v3; one queue record per episode.
+    Sonarr,
+    /// Music, API v1; one queue record per album.
+    Lidarr,
+}
+
+impl ArrKind {
+    /// Path prefix of the API.
+    pub fn api_base(self) -> &'static str {
+        match self {
+            ArrKind::Radarr | ArrKind::Sonarr => "/api/v3",
+            ArrKind::Lidarr => "/api/v1",
+        }
+    }
+
+    /// Name of the import-scan command.
+    pub fn scan_command(self) -> &'static str {
+        match self {
+            ArrKind::Radarr => "DownloadedMoviesScan",
+            ArrKind::Sonarr => "DownloadedEpisodesScan",
+            ArrKind::Lidarr => "DownloadedAlbumsScan",
+        }
+    }
+
+    /// Lower-case name as written in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArrKind::Radarr => "radarr",
+            ArrKind::Sonarr => "sonarr",
+            ArrKind::Lidarr => "lidarr",
+        }
+    }
+}
+
+/// One download in an Arr's queue: all records sharing a `downloadId`, grouped.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueDownload {
+    /// Upper-case `downloadId`.
+    pub download_id: String,
+    /// Queue record ids (one per episode in Sonarr, per album in Lidarr); deleting any one
+    /// removes the whole download, so the first is used.
+    pub record_ids: Vec<i64>,
+    /// Release title.
+    pub title: String,
+    /// Client-side `status`, lower-cased ("downloading", "completed", ...).
+    pub status: String,
+    /// `trackedDownloadState`, lower-cased ("importpending", "importblocked", "imported", ...).
+    pub tracked_state: String,
+    /// `trackedDownloadStatus`, lower-cased ("ok", "warning", "error").
+    pub tracked_status: String,
+    /// Flattened `statusMessages[].messages[]` plus `errorMessage`.
+    pub messages: Vec<String>,
+}
+
+impl QueueDownload {
+    /// The Arr says it tried and cannot import this download (or, on builds before
+    /// `importBlocked` existed, is pending import with a warning or error).
+    pub fn import_problem(&self) -> bool {
+        match self.tracked_state.as_str() {
+            "importblocked" | "importfailed" => true,
+            "importpending" => self.tracked_status == "warning" || self.tracked_status == "error",
+            _ => false,
+        }
+    }
+
+    /// The Arr has imported (or is importing) it already.
+    pub fn imported_or_importing(&self) -> bool {
+        matches!(self.tracked_state.as_str(), "imported" | "importing")
+    }
+}
+
+/// What one scan learnt about one Arr.
+#[derive(Debug, Clone)]
+pub struct ArrSnapshot {
+    /// `[arr.NAME]`
+    pub name: String,
+    /// Its kind.
+    pub kind: ArrKind,
+    /// False when its queue could not be read: nothing destructive for its category.
+    pub reachable: bool,
+    /// `system/status` version.
+    pub version: Option<String>,
+    /// Why it is unreachable (never contains a secret).
+    pub error: Option<String>,
+    /// Queue grouped by upper-case `downloadId`.
+    pub queue: BTreeMap<String, QueueDownload>,
+    /// History answers fetched this pass: upper-case `downloadId` -> holds an import event.
+    pub history: BTreeMap<String, bool>,
+}
+
+/// Everything one scan saw.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// One entry per configured, enabled instance (reachable or not).
+    pub instances: Vec<InstanceSnapshot>,
+    /// One entry per configured Arr.
+    pub arrs: Vec<ArrSnapshot>,
+}
+
+impl Snapshot {
+    /// The Arr snapshot by name.
+    pub fn arr(&self, name: &str) -> Option<&ArrSnapshot> {
+        self.arrs.iter().find(|a| a.name == name)
+    }
+
+    /// The instance snapshot by name.
+    pub fn instance(&self, name: &str) -> Option<&InstanceSnapshot> {
+        self.instances.iter().find(|i| i.name == name)
+    }
+}

@@ -1,0 +1,1 @@
+//! qBittorrent WebUI API client.

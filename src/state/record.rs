@@ -1,0 +1,191 @@
+//! The records sweeparr remembers between passes.
+//!
+//! Every record has a string key (`pk`), the same in every backend:
+//! `torrent#<instance>#<hash>`, `search#<arr>#<media id>`, `lease#<scope>`, `run#last`.
+//! Records serialise as JSON objects tagged with `kind`, which is also what
+//! `sweeparr state export` prints, one per line.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::TorrentKey;
+
+/// Seconds since the Unix epoch.
+pub type Epoch = i64;
+
+/// How long the record of a torrent that left its (reachable) instance is kept.
+pub const GONE_RETENTION_SECS: i64 = 30 * 24 * 3600;
+
+/// A destructive or once-only action recorded before it is sent, so that a process killed
+/// mid-pass leaves a trace the next pass reads (see the README, "Crash safety").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// Action kind as in the summary (`fail`, `remove`, `import`, `recheck`).
+    pub action: String,
+    /// When it was recorded.
+    pub at: Epoch,
+    /// `run_id` of the pass that recorded it.
+    pub run_id: String,
+}
+
+/// Memory of one torrent on one instance.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TorrentRecord {
+    /// Instance name.
+    pub instance: String,
+    /// Lower-case hash.
+    pub hash: String,
+    /// Last known name (for `state list`).
+    #[serde(default)]
+    pub name: String,
+    /// First pass that saw it.
+    pub first_seen: Epoch,
+    /// Last pass that saw it on a reachable instance.
+    pub last_seen: Epoch,
+    /// `completed` bytes at the last growth.
+    #[serde(default)]
+    pub completed: u64,
+    /// Stall clock: when `completed` last grew (or, first seen already stalled, its `last_activity`).
+    pub progress_at: Epoch,
+    /// Availability below 1 since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable_since: Option<Epoch>,
+    /// The Arr reports the import blocked / failed since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_problem_since: Option<Epoch>,
+    /// When the import-scan command was last sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_sent_at: Option<Epoch>,
+    /// When sweeparr learnt it was imported (from the Arr queue or history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_at: Option<Epoch>,
+    /// When the Arr history was last asked about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_checked_at: Option<Epoch>,
+    /// The file list has been read once.
+    #[serde(default)]
+    pub files_checked: bool,
+    /// First file with a blocked extension, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_file: Option<String>,
+    /// When a recheck was asked for an errored torrent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rechecked_at: Option<Epoch>,
+    /// Tracker host (of the first working tracker), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracker_host: Option<String>,
+    /// Action recorded before sending; cleared once its outcome is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
+    /// When a fail / remove was confirmed done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<Epoch>,
+    /// Seen missing from its reachable instance since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_since: Option<Epoch>,
+    /// Epoch seconds after which the record may be dropped (`gone_since` + 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Epoch>,
+}
+
+impl TorrentRecord {
+    /// A fresh record for a torrent seen for the first time at `now`.
+    pub fn new(key: &TorrentKey, now: Epoch) -> Self {
+        TorrentRecord {
+            instance: key.instance.clone(),
+            hash: key.hash.clone(),
+            first_seen: now,
+            last_seen: now,
+            progress_at: now,
+            ..Default::default()
+        }
+    }
+
+    /// Its identity.
+    pub fn key(&self) -> TorrentKey {
+        TorrentKey::new(self.instance.clone(), &self.hash)
+    }
+}
+
+/// Memory of one search sent to an Arr for one media item (scheduled searches).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SearchRecord {
+    /// `[arr.NAME]`
+    pub arr: String,
+    /// Media id in that Arr (movie, episode or album id).
+    pub media_id: i64,
+    /// When it was last searched.
+    pub searched_at: Epoch,
+    /// What was searched for: `missing` or `cutoff_unmet`.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The run lease: who holds it and until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseRecord {
+    /// Lease scope (sorted instance names joined by ",").
+    pub scope: String,
+    /// `run_id` of the holder.
+    pub holder: String,
+    /// Epoch seconds after which anyone may take it.
+    pub until: Epoch,
+}
+
+/// The summary of the last pass, kept for `state list` and for the next pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// `run_id`
+    pub run_id: String,
+    /// Status of that pass.
+    pub status: String,
+    /// RFC 3339 start time.
+    pub started_at: String,
+    /// Counts of actions by outcome.
+    #[serde(default)]
+    pub actions: u64,
+}
+
+/// Any stored record, tagged with its `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// Per-torrent memory.
+    Torrent(TorrentRecord),
+    /// Per-search memory.
+    Search(SearchRecord),
+    /// The run lease.
+    Lease(LeaseRecord),
+    /// Last run.
+    Run(RunRecord),
+}
+
+impl Record {
+    /// The partition key of this record.
+    pub fn key(&self) -> String {
+        match self {
+            Record::Torrent(t) => torrent_pk(&t.instance, &t.hash),
+            Record::Search(s) => format!("search#{}#{}", s.arr, s.media_id),
+            Record::Lease(l) => lease_pk(&l.scope),
+            Record::Run(_) => "run#last".to_string(),
+        }
+    }
+
+    /// Epoch seconds after which a backend may drop it (DynamoDB TTL).
+    pub fn expires_at(&self) -> Option<Epoch> {
+        match self {
+            Record::Torrent(t) => t.expires_at,
+            Record::Lease(l) => Some(l.until + 86_400),
+            _ => None,
+        }
+    }
+}
+
+/// Key of a torrent record.
+pub fn torrent_pk(instance: &str, hash: &str) -> String {
+    format!("torrent#{}#{}", instance, hash.to_ascii_lowercase())
+}
+
+/// Key of a lease record.
+pub fn lease_pk(scope: &str) -> String {
+    format!("lease#{scope}")
+}
