@@ -146,6 +146,9 @@ pub struct RunRecord {
 }
 
 /// Any stored record, tagged with its `kind`.
+// Nearly every record is a torrent record, so boxing the large variant would only add an
+// allocation per record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {

@@ -1,0 +1,184 @@
+//! Observations: what this pass saw, folded into a torrent's record (clocks and facts).
+//!
+//! Nothing here decides an action; it keeps the memory the rules read: the stall clock,
+//! how long availability or an import problem has lasted, what the Arr said about import,
+//! what the file list and trackers showed.
+
+use crate::model::{ArrSnapshot, InstanceSnapshot, Torrent};
+use crate::state::{Epoch, TorrentRecord};
+
+/// Facts from the Arr about one torrent, when its Arr was reachable this pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArrFacts<'a> {
+    /// The queue entry, if the Arr holds the download.
+    pub queued: Option<&'a crate::model::QueueDownload>,
+    /// The history answer, if it was asked this pass.
+    pub history_imported: Option<bool>,
+}
+
+impl<'a> ArrFacts<'a> {
+    /// Gathers the facts of `download_id` from a reachable Arr snapshot.
+    pub fn of(arr: &'a ArrSnapshot, download_id: &str) -> Self {
+        ArrFacts {
+            queued: arr.queue.get(download_id),
+            history_imported: arr.history.get(download_id).copied(),
+        }
+    }
+}
+
+/// Returns the record updated with what this pass saw of `t` (a copy; the caller compares).
+///
+/// `arr` is `None` when the torrent's Arr is unreachable: its facts are then left as they were.
+pub fn observe(
+    previous: Option<&TorrentRecord>,
+    inst: &InstanceSnapshot,
+    t: &Torrent,
+    arr: Option<ArrFacts<'_>>,
+    blocked_extensions: &[String],
+    now: Epoch,
+) -> TorrentRecord {
+    let key = crate::model::TorrentKey::new(inst.name.clone(), &t.hash);
+    let mut rec = match previous {
+        Some(r) => r.clone(),
+        None => {
+            let mut r = TorrentRecord::new(&key, now);
+            // First seen already stalled: the clock starts at its last activity.
+            r.progress_at = if t.status.is_stalled() {
+                t.last_activity.clamp(t.added_on.min(now), now)
+            } else {
+                now
+            };
+            r.completed = t.completed;
+            r
+        }
+    };
+    rec.name = t.name.clone();
+    rec.gone_since = None;
+    rec.expires_at = None;
+
+    // Stall clock: restarts only when completed bytes grow.
+    if t.completed > rec.completed {
+        rec.progress_at = now;
+    }
+    rec.completed = t.completed;
+
+    // Availability below 1 (unknown never counts, and resets the clock).
+    rec.unavailable_since = match t.availability {
+        Some(a) if a < 1.0 && !t.is_complete() => Some(rec.unavailable_since.unwrap_or(now)),
+        _ => None,
+    };
+
+    if let Some(files) = inst.files.get(&t.hash) {
+        rec.files_checked = true;
+        rec.blocked_file = files
+            .iter()
+            .filter(|f| f.priority > 0)
+            .map(|f| f.name.as_str())
+            .find(|name| has_blocked_extension(name, blocked_extensions))
+            .map(str::to_string);
+    }
+
+    if rec.tracker_host.is_none() {
+        let url = if t.tracker.is_empty() {
+            inst.trackers
+                .get(&t.hash)
+                .and_then(|ts| ts.first())
+                .map(|tr| tr.url.as_str())
+        } else {
+            Some(t.tracker.as_str())
+        };
+        rec.tracker_host = url.and_then(tracker_host);
+    }
+
+    if let Some(facts) = arr {
+        if let Some(q) = facts.queued {
+            rec.import_problem_since = if t.is_complete() && q.import_problem() {
+                Some(rec.import_problem_since.unwrap_or(now))
+            } else {
+                None
+            };
+            if q.tracked_state == "imported" && rec.imported_at.is_none() {
+                rec.imported_at = Some(now);
+            }
+        } else {
+            rec.import_problem_since = None;
+        }
+        if let Some(answer) = facts.history_imported {
+            rec.history_checked_at = Some(now);
+            if answer && rec.imported_at.is_none() {
+                rec.imported_at = Some(now);
+            }
+        }
+    }
+
+    // An intent left by a pass that died before saving its outcome.
+    if let Some(intent) = rec.intent.take() {
+        // An import command may have been sent: count it as sent, so it is not repeated
+        // before `failed_import_after`. Destructive intents are re-decided from fresh data;
+        // their requests are idempotent (an unknown hash or queue id is a no-op).
+        if intent.action == "import" {
+            rec.import_sent_at = Some(rec.import_sent_at.unwrap_or(0).max(intent.at));
+        }
+    }
+    rec
+}
+
+/// True when `name` ends with one of `extensions` (lower-case, with dot), ignoring case.
+pub fn has_blocked_extension(name: &str, extensions: &[String]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    extensions.iter().any(|ext| lower.ends_with(ext.as_str()))
+}
+
+/// Host of a tracker URL, lower-case, without port; `None` for pseudo-trackers or junk.
+pub fn tracker_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Marks a record of a torrent no longer on its reachable instance; returns true if changed.
+pub fn mark_gone(rec: &mut TorrentRecord, now: Epoch) -> bool {
+    if rec.gone_since.is_some() {
+        return false;
+    }
+    rec.gone_since = Some(now);
+    rec.expires_at = Some(now + crate::state::record::GONE_RETENTION_SECS);
+    rec.intent = None;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_host_parses_common_forms() {
+        for (url, want) in [
+            (
+                "https://tracker.example.org:443/announce?passkey=x",
+                Some("tracker.example.org"),
+            ),
+            ("udp://Open.Tracker.io:1337", Some("open.tracker.io")),
+            ("http://user:pw@t.example/a", Some("t.example")),
+            ("http://[::1]:6969/announce", Some("::1")),
+            ("** [DHT] **", None),
+            ("", None),
+        ] {
+            assert_eq!(tracker_host(url).as_deref(), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn blocked_extension_ignores_case() {
+        let exts = vec![".exe".to_string(), ".lnk".to_string()];
+        assert!(has_blocked_extension("Movie/Setup.EXE", &exts));
+        assert!(!has_blocked_extension("Movie/movie.mkv", &exts));
+        assert!(!has_blocked_extension("exe", &exts));
+    }
+}

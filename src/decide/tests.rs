@@ -1,0 +1,956 @@
+//! Unit tests of `decide()`: one block per rule of CONTRACT section 3.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::*;
+use crate::config::*;
+use crate::model::*;
+use crate::state::{Intent, Record, Records, TorrentRecord};
+
+const NOW: i64 = 1_800_000_000;
+const MIN: i64 = 60;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+const H1: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const H2: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const H3: &str = "cccccccccccccccccccccccccccccccccccccccc";
+
+fn mins(m: u64) -> Option<Duration> {
+    Some(Duration::from_secs(m * 60))
+}
+
+fn health() -> Health {
+    Health {
+        stalled_after: mins(30),
+        max_eta: mins(7 * 24 * 60),
+        unavailable_after: mins(60),
+        remove_unregistered: true,
+        blocked_extensions: vec![".exe".into(), ".lnk".into()],
+        failed_import_after: mins(60),
+        research: true,
+    }
+}
+
+fn seeding() -> Seeding {
+    Seeding {
+        goal: SeedGoal {
+            ratio: Some(2.0),
+            time: Some(Duration::from_secs(14 * DAY as u64)),
+            mode: SeedMode::Any,
+            delete_files: true,
+            min_time: Duration::ZERO,
+        },
+        trackers: vec![TrackerRule {
+            host: "tracker.example.org".into(),
+            goal: SeedGoal {
+                ratio: Some(1.0),
+                time: Some(Duration::from_secs(3 * DAY as u64)),
+                mode: SeedMode::Any,
+                delete_files: false,
+                min_time: Duration::from_secs(72 * HOUR as u64),
+            },
+        }],
+    }
+}
+
+fn arr_cfg(name: &str, kind: ArrKind, category: &str) -> ArrConfig {
+    ArrConfig {
+        name: name.into(),
+        kind,
+        url: "http://127.0.0.1:7878".into(),
+        api_key_source: SecretSource::Literal("k".into()),
+        api_key: Secret::new("k"),
+        category: category.into(),
+        import_mode: ImportMode::Auto,
+        health: health(),
+        seeding: seeding(),
+        tls_insecure: false,
+    }
+}
+
+fn qbit_cfg(name: &str) -> QbitConfig {
+    QbitConfig {
+        name: name.into(),
+        url: "http://127.0.0.1:8080".into(),
+        username: "admin".into(),
+        password_source: SecretSource::Literal("p".into()),
+        password: Secret::new("p"),
+        disabled: false,
+        path_map: vec![("/downloads".into(), "/mnt/dl".into())],
+        tls_insecure: false,
+    }
+}
+
+fn config() -> Config {
+    Config {
+        source: "test".into(),
+        state: StateConfig {
+            backend: Backend::File,
+            path: "state".into(),
+            table: "sweeparr".into(),
+            endpoint_url: None,
+        },
+        run: RunConfig {
+            dry_run: false,
+            protect_tag: "sweeparr-keep".into(),
+            max_deletions: 25,
+            ignore_younger_than: mins(10),
+            deadline: Duration::from_secs(600),
+            tag_actions: false,
+            http_timeout: Duration::from_secs(30),
+        },
+        qbit: BTreeMap::from([
+            ("main".into(), qbit_cfg("main")),
+            ("box".into(), qbit_cfg("box")),
+        ]),
+        arr: BTreeMap::from([
+            (
+                "movies".into(),
+                arr_cfg("movies", ArrKind::Radarr, "radarr"),
+            ),
+            ("tv".into(), arr_cfg("tv", ArrKind::Sonarr, "sonarr")),
+        ]),
+    }
+}
+
+/// A downloading radarr torrent added two hours ago.
+fn torrent(hash: &str) -> Torrent {
+    Torrent {
+        hash: hash.into(),
+        name: format!("name-{}", &hash[..4]),
+        status: Status::Downloading,
+        state: "downloading".into(),
+        category: "radarr".into(),
+        tags: vec![],
+        size: 1000,
+        completed: 100,
+        amount_left: 900,
+        progress: 0.1,
+        ratio: 0.0,
+        seeding_time: 0,
+        eta: Some(600),
+        availability: Some(2.0),
+        added_on: NOW - 2 * HOUR,
+        completion_on: None,
+        last_activity: NOW - MIN,
+        content_path: format!("/downloads/{hash}"),
+        save_path: "/downloads".into(),
+        tracker: "https://tracker.other.net/announce".into(),
+        trackers_count: 1,
+        dlspeed: 1000,
+        upspeed: 0,
+        num_seeds: 1,
+        num_leechs: 0,
+    }
+}
+
+fn stalled(hash: &str, since: i64) -> Torrent {
+    Torrent {
+        status: Status::StalledDl,
+        state: "stalledDL".into(),
+        last_activity: NOW - since,
+        eta: None,
+        availability: Some(0.0),
+        dlspeed: 0,
+        ..torrent(hash)
+    }
+}
+
+fn complete(hash: &str) -> Torrent {
+    Torrent {
+        status: Status::StalledUp,
+        state: "stalledUP".into(),
+        completed: 1000,
+        amount_left: 0,
+        progress: 1.0,
+        eta: None,
+        availability: None,
+        completion_on: Some(NOW - HOUR),
+        ..torrent(hash)
+    }
+}
+
+fn queued(hash: &str, ids: &[i64], tracked_state: &str) -> QueueDownload {
+    QueueDownload {
+        download_id: hash.to_ascii_uppercase(),
+        record_ids: ids.to_vec(),
+        title: "title".into(),
+        status: "completed".into(),
+        tracked_state: tracked_state.into(),
+        tracked_status: "ok".into(),
+        messages: vec![],
+    }
+}
+
+fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSnapshot {
+    ArrSnapshot {
+        name: name.into(),
+        kind,
+        reachable: true,
+        version: Some("5.0".into()),
+        error: None,
+        queue: queue
+            .into_iter()
+            .map(|q| (q.download_id.clone(), q))
+            .collect(),
+        history: BTreeMap::new(),
+    }
+}
+
+fn instance(name: &str, torrents: Vec<Torrent>) -> InstanceSnapshot {
+    InstanceSnapshot {
+        name: name.into(),
+        reachable: true,
+        version: Some("v4.5.2".into()),
+        api_version: Some("2.8.19".into()),
+        categories: vec!["radarr".into(), "sonarr".into()],
+        torrents,
+        ..Default::default()
+    }
+}
+
+fn snap(torrents: Vec<Torrent>, queue: Vec<QueueDownload>) -> Snapshot {
+    Snapshot {
+        instances: vec![instance("main", torrents)],
+        arrs: vec![
+            arr("movies", ArrKind::Radarr, queue),
+            arr("tv", ArrKind::Sonarr, vec![]),
+        ],
+    }
+}
+
+fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> Records {
+    let mut r = TorrentRecord::new(&TorrentKey::new("main", hash), NOW - DAY);
+    r.completed = 100;
+    r.progress_at = NOW - DAY;
+    f(&mut r);
+    let rec = Record::Torrent(r);
+    Records::from([(rec.key(), rec)])
+}
+
+fn run(s: &Snapshot, state: &Records) -> Plan {
+    decide(s, state, &config(), &Scope::default(), NOW)
+}
+
+fn only(plan: &Plan) -> &Action {
+    assert_eq!(
+        plan.actions.len(),
+        1,
+        "expected one action: {:#?}",
+        plan.actions
+    );
+    &plan.actions[0]
+}
+
+fn rec_of<'a>(plan: &'a Plan, hash: &str) -> &'a TorrentRecord {
+    plan.records
+        .iter()
+        .find_map(|r| match r {
+            Record::Torrent(t) if t.hash == hash => Some(t),
+            _ => None,
+        })
+        .expect("record written")
+}
+
+#[test]
+fn stalled_torrent_is_failed_after_threshold_through_the_arr() {
+    let s = snap(
+        vec![stalled(H1, 45 * MIN)],
+        vec![queued(H1, &[7], "downloading")],
+    );
+    let plan = run(&s, &Records::new());
+    let a = only(&plan);
+    assert_eq!(a.kind, ActionKind::Fail);
+    assert_eq!(a.reason, "stalled 45m > 30m");
+    assert_eq!(
+        a.op,
+        Op::ArrRemove {
+            arr: "movies".into(),
+            queue_id: 7,
+            skip_redownload: false
+        }
+    );
+}
+
+#[test]
+fn stall_thresholds_table() {
+    // (seconds since last activity on first sight, failed?)
+    for (since, failed) in [
+        (29 * MIN, false),
+        (30 * MIN, true),
+        (5 * HOUR, true),
+        (0, false),
+    ] {
+        let plan = run(&snap(vec![stalled(H1, since)], vec![]), &Records::new());
+        assert_eq!(
+            plan.actions.iter().any(|a| a.kind == ActionKind::Fail),
+            failed,
+            "{since}"
+        );
+    }
+}
+
+#[test]
+fn stalled_torrent_unknown_to_the_arr_is_deleted_with_files() {
+    let plan = run(&snap(vec![stalled(H1, 2 * HOUR)], vec![]), &Records::new());
+    assert_eq!(only(&plan).op, Op::ClientDelete { delete_files: true });
+}
+
+#[test]
+fn stall_clock_restarts_when_bytes_grow() {
+    let mut t = stalled(H1, 5 * HOUR);
+    t.completed = 500;
+    let state = record(H1, |r| r.completed = 100);
+    let plan = run(&snap(vec![t], vec![]), &state);
+    assert!(plan.actions.is_empty());
+    assert_eq!(rec_of(&plan, H1).progress_at, NOW);
+    assert_eq!(rec_of(&plan, H1).completed, 500);
+}
+
+#[test]
+fn stall_clock_is_kept_across_passes() {
+    // Known since a day ago without growth, qBittorrent's last_activity is recent (peers
+    // connect but send nothing): the stored clock decides.
+    let t = stalled(H1, MIN);
+    let state = record(H1, |r| r.progress_at = NOW - 40 * MIN);
+    assert_eq!(
+        only(&run(&snap(vec![t], vec![]), &state)).reason,
+        "stalled 40m > 30m"
+    );
+}
+
+#[test]
+fn eta_rules_table() {
+    for (eta, failed) in [
+        (Some(8 * DAY as u64), true),
+        (Some(DAY as u64), false),
+        (None, false),
+    ] {
+        let mut t = torrent(H1);
+        t.eta = eta;
+        let plan = run(&snap(vec![t], vec![]), &Records::new());
+        assert_eq!(!plan.actions.is_empty(), failed, "{eta:?}");
+        if failed {
+            assert_eq!(plan.actions[0].reason, "eta 8d > 7d");
+        }
+    }
+}
+
+#[test]
+fn availability_rules_table() {
+    // (availability now, unavailable since (secs ago), fails, clock kept)
+    for (avail, since, fails, clock) in [
+        (Some(0.5), Some(2 * HOUR), true, true),
+        (Some(0.5), Some(10 * MIN), false, true),
+        (Some(0.5), None, false, true),
+        (None, Some(2 * HOUR), false, false),
+        (Some(1.0), Some(2 * HOUR), false, false),
+    ] {
+        let mut t = torrent(H1);
+        t.availability = avail;
+        let state = record(H1, |r| r.unavailable_since = since.map(|s| NOW - s));
+        let plan = run(&snap(vec![t], vec![]), &state);
+        assert_eq!(!plan.actions.is_empty(), fails, "{avail:?} {since:?}");
+        let kept = plan
+            .records
+            .iter()
+            .any(|r| matches!(r, Record::Torrent(t) if t.unavailable_since.is_some()))
+            || (since.is_some() && plan.records.is_empty());
+        assert_eq!(kept, clock, "{avail:?} {since:?}");
+    }
+}
+
+#[test]
+fn unregistered_tracker_fails_but_tracker_down_does_not() {
+    for (msg, fails) in [
+        ("Unregistered torrent", true),
+        ("Torrent not registered with this tracker", true),
+        ("Connection refused", false),
+        ("Tracker is down (unregistered check unavailable)", false),
+    ] {
+        let mut inst = instance("main", vec![torrent(H1)]);
+        inst.trackers.insert(
+            H1.into(),
+            vec![Tracker {
+                url: "http://t/announce".into(),
+                tier: 0,
+                status: 4,
+                msg: msg.into(),
+            }],
+        );
+        let s = Snapshot {
+            instances: vec![inst],
+            arrs: snap(vec![], vec![]).arrs,
+        };
+        let plan = run(&s, &Records::new());
+        assert_eq!(!plan.actions.is_empty(), fails, "{msg}");
+        if fails {
+            assert_eq!(plan.actions[0].reason, format!("tracker says: {msg}"));
+        }
+    }
+}
+
+#[test]
+fn blocked_extension_fails_on_first_pass() {
+    let mut inst = instance("main", vec![torrent(H1)]);
+    inst.files.insert(
+        H1.into(),
+        vec![
+            TorrentFile {
+                name: "x/movie.mkv".into(),
+                size: 10,
+                priority: 1,
+            },
+            TorrentFile {
+                name: "x/Setup.EXE".into(),
+                size: 10,
+                priority: 1,
+            },
+        ],
+    );
+    let s = Snapshot {
+        instances: vec![inst],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    let plan = run(&s, &Records::new());
+    assert_eq!(only(&plan).reason, "blocked file extension: x/Setup.EXE");
+    assert!(rec_of(&plan, H1).files_checked);
+}
+
+#[test]
+fn unselected_blocked_file_is_ignored() {
+    let mut inst = instance("main", vec![torrent(H1)]);
+    inst.files.insert(
+        H1.into(),
+        vec![TorrentFile {
+            name: "x/Setup.exe".into(),
+            size: 10,
+            priority: 0,
+        }],
+    );
+    let s = Snapshot {
+        instances: vec![inst],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    assert!(run(&s, &Records::new()).actions.is_empty());
+}
+
+#[test]
+fn errored_torrent_is_rechecked_once_then_failed() {
+    let mut t = torrent(H1);
+    t.status = Status::MissingFiles;
+    t.state = "missingFiles".into();
+    let first = run(&snap(vec![t.clone()], vec![]), &Records::new());
+    assert_eq!(only(&first).kind, ActionKind::Recheck);
+    let state = record(H1, |r| r.rechecked_at = Some(NOW - 10 * MIN));
+    let second = run(&snap(vec![t], vec![]), &state);
+    assert_eq!(only(&second).kind, ActionKind::Fail);
+    assert_eq!(only(&second).reason, "state missingFiles 10m after recheck");
+}
+
+#[test]
+fn import_is_sent_once_then_again_only_after_failed_import_after() {
+    let s = snap(
+        vec![complete(H1)],
+        vec![queued(H1, &[3], "importPending".to_lowercase().as_str())],
+    );
+    let first = run(&s, &Records::new());
+    let a = only(&first);
+    assert_eq!(a.kind, ActionKind::Import);
+    assert_eq!(
+        a.op,
+        Op::ImportScan {
+            arr: "movies".into(),
+            path: format!("/mnt/dl/{H1}"),
+            download_id: H1.to_ascii_uppercase(),
+            import_mode: ImportMode::Auto,
+        }
+    );
+    let recent = record(H1, |r| {
+        r.completed = 1000;
+        r.import_sent_at = Some(NOW - 10 * MIN)
+    });
+    assert!(run(&s, &recent).actions.is_empty());
+    let old = record(H1, |r| {
+        r.completed = 1000;
+        r.import_sent_at = Some(NOW - 2 * HOUR)
+    });
+    assert_eq!(
+        only(&run(&s, &old)).reason,
+        "no import 2h after the previous scan"
+    );
+}
+
+#[test]
+fn import_intent_of_a_crashed_pass_counts_as_sent() {
+    let s = snap(vec![complete(H1)], vec![queued(H1, &[3], "importpending")]);
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.intent = Some(Intent {
+            action: "import".into(),
+            at: NOW - 5 * MIN,
+            run_id: "r".into(),
+        })
+    });
+    let plan = run(&s, &state);
+    assert!(plan.actions.is_empty());
+    let rec = rec_of(&plan, H1);
+    assert_eq!(rec.import_sent_at, Some(NOW - 5 * MIN));
+    assert_eq!(rec.intent, None);
+}
+
+#[test]
+fn import_blocked_for_too_long_fails_through_the_arr() {
+    let mut q = queued(H1, &[9], "importblocked");
+    q.messages = vec!["No files found are eligible for import".into()];
+    let s = snap(vec![complete(H1)], vec![q]);
+    let fresh = run(&s, &Records::new());
+    assert_eq!(
+        only(&fresh).kind,
+        ActionKind::Import,
+        "first sight: try an import"
+    );
+    assert_eq!(rec_of(&fresh, H1).import_problem_since, Some(NOW));
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.import_problem_since = Some(NOW - 2 * HOUR);
+        r.import_sent_at = Some(NOW - 2 * HOUR);
+    });
+    let a = only(&run(&s, &state)).clone();
+    assert_eq!(a.kind, ActionKind::Fail);
+    assert_eq!(
+        a.reason,
+        "import importblocked 2h > 1h: No files found are eligible for import"
+    );
+    assert!(matches!(a.op, Op::ArrRemove { queue_id: 9, .. }));
+}
+
+#[test]
+fn cleanup_rules_table() {
+    // (imported, ratio, seeding secs, tracker, expected remove reason)
+    let cases: Vec<(bool, f64, u64, &str, Option<&str>)> = vec![
+        (
+            true,
+            2.5,
+            0,
+            "https://x.net/a",
+            Some("imported; ratio 2.50 >= 2"),
+        ),
+        (
+            true,
+            1.0,
+            15 * DAY as u64,
+            "https://x.net/a",
+            Some("imported; seeded 15d >= 14d"),
+        ),
+        (true, 1.0, DAY as u64, "https://x.net/a", None),
+        (false, 5.0, 30 * DAY as u64, "https://x.net/a", None),
+        // tracker rule: ratio 1.0 but min_time 72h
+        (
+            true,
+            1.5,
+            2 * DAY as u64,
+            "https://a.tracker.example.org/ann",
+            None,
+        ),
+        (
+            true,
+            1.5,
+            4 * DAY as u64,
+            "https://a.tracker.example.org/ann",
+            Some("imported; ratio 1.50 >= 1 and seeded 4d >= 3d (tracker tracker.example.org)"),
+        ),
+    ];
+    for (imported, ratio, seeded, tracker, want) in cases {
+        let mut t = complete(H1);
+        t.ratio = ratio;
+        t.seeding_time = seeded;
+        t.tracker = tracker.into();
+        let state = record(H1, |r| {
+            r.completed = 1000;
+            r.imported_at = imported.then_some(NOW - DAY);
+            r.history_checked_at = Some(NOW - MIN);
+        });
+        let plan = run(&snap(vec![t], vec![]), &state);
+        let got = plan
+            .actions
+            .iter()
+            .find(|a| a.kind == ActionKind::Remove)
+            .map(|a| a.reason.as_str());
+        assert_eq!(got, want, "{imported} {ratio} {seeded} {tracker}");
+    }
+}
+
+#[test]
+fn cleanup_keeps_files_when_the_tracker_rule_says_so() {
+    let mut t = complete(H1);
+    t.ratio = 3.0;
+    t.seeding_time = 5 * DAY as u64;
+    t.tracker = "https://tracker.example.org/a".into();
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.imported_at = Some(NOW - DAY)
+    });
+    assert_eq!(
+        only(&run(&snap(vec![t], vec![]), &state)).op,
+        Op::ClientDelete {
+            delete_files: false
+        }
+    );
+}
+
+#[test]
+fn seeding_mode_all_needs_both_goals() {
+    let mut cfg = config();
+    for a in cfg.arr.values_mut() {
+        a.seeding.goal.mode = SeedMode::All;
+    }
+    let mut t = complete(H1);
+    t.ratio = 3.0;
+    t.seeding_time = DAY as u64;
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.imported_at = Some(NOW - DAY)
+    });
+    let s = snap(vec![t.clone()], vec![]);
+    assert!(
+        decide(&s, &state, &cfg, &Scope::default(), NOW)
+            .actions
+            .is_empty()
+    );
+    t.seeding_time = 20 * DAY as u64;
+    let s = snap(vec![t], vec![]);
+    assert_eq!(
+        decide(&s, &state, &cfg, &Scope::default(), NOW)
+            .actions
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn history_import_event_marks_imported() {
+    let mut s = snap(vec![complete(H1)], vec![]);
+    s.arrs[0].history.insert(H1.to_ascii_uppercase(), true);
+    let plan = run(&s, &Records::new());
+    let rec = rec_of(&plan, H1);
+    assert_eq!(rec.imported_at, Some(NOW));
+    assert_eq!(rec.history_checked_at, Some(NOW));
+}
+
+#[test]
+fn imported_torrent_is_never_failed() {
+    let mut t = complete(H1);
+    t.status = Status::Error;
+    t.state = "error".into();
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.imported_at = Some(NOW - DAY);
+        r.rechecked_at = Some(NOW - DAY);
+    });
+    let plan = run(&snap(vec![t], vec![]), &state);
+    assert!(plan.actions.iter().all(|a| a.kind != ActionKind::Fail));
+}
+
+#[test]
+fn protected_torrent_gets_no_action() {
+    let mut t = stalled(H1, 5 * HOUR);
+    t.tags = vec!["sweeparr-keep".into()];
+    assert!(
+        run(&snap(vec![t], vec![]), &Records::new())
+            .actions
+            .is_empty()
+    );
+}
+
+#[test]
+fn young_torrent_gets_no_health_verdict_but_is_imported() {
+    let mut t = stalled(H1, 5 * HOUR);
+    t.added_on = NOW - 5 * MIN;
+    assert!(
+        run(&snap(vec![t], vec![]), &Records::new())
+            .actions
+            .is_empty()
+    );
+    let mut c = complete(H2);
+    c.added_on = NOW - MIN;
+    let plan = run(
+        &snap(vec![c], vec![queued(H2, &[1], "importpending")]),
+        &Records::new(),
+    );
+    assert_eq!(only(&plan).kind, ActionKind::Import);
+}
+
+#[test]
+fn unmanaged_torrent_is_left_alone() {
+    let mut t = stalled(H1, 5 * HOUR);
+    t.category = "linux-isos".into();
+    let plan = run(&snap(vec![t], vec![]), &Records::new());
+    assert!(plan.actions.is_empty());
+    assert!(plan.records.is_empty());
+}
+
+#[test]
+fn hash_and_instance_scope_limit_the_pass() {
+    let s = Snapshot {
+        instances: vec![
+            instance("main", vec![stalled(H1, 5 * HOUR), stalled(H2, 5 * HOUR)]),
+            instance("box", vec![stalled(H1, 5 * HOUR)]),
+        ],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    let by_hash = decide(
+        &s,
+        &Records::new(),
+        &config(),
+        &Scope::new([H1.to_uppercase()], Vec::<String>::new()),
+        NOW,
+    );
+    let keys: Vec<_> = by_hash
+        .actions
+        .iter()
+        .map(|a| (a.instance.as_str(), a.hash.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![("main", H1.to_string()), ("box", H1.to_string())]
+    );
+    let by_inst = decide(
+        &s,
+        &Records::new(),
+        &config(),
+        &Scope::new(Vec::<String>::new(), ["box"]),
+        NOW,
+    );
+    assert!(by_inst.actions.iter().all(|a| a.instance == "box"));
+    assert_eq!(by_inst.actions.len(), 1);
+}
+
+#[test]
+fn same_hash_on_two_instances_is_two_torrents() {
+    let s = Snapshot {
+        instances: vec![
+            instance("main", vec![torrent(H1)]),
+            instance("box", vec![torrent(H1)]),
+        ],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    let plan = run(&s, &Records::new());
+    let keys: Vec<String> = plan.records.iter().map(Record::key).collect();
+    assert_eq!(
+        keys,
+        vec![format!("torrent#main#{H1}"), format!("torrent#box#{H1}")]
+    );
+}
+
+#[test]
+fn unreachable_instance_is_not_decided_and_its_records_are_untouched() {
+    let mut inst = instance("main", vec![stalled(H1, 5 * HOUR)]);
+    inst.reachable = false;
+    let s = Snapshot {
+        instances: vec![inst],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    let state = record(H2, |_| {});
+    let plan = run(&s, &state);
+    assert!(plan.actions.is_empty());
+    assert!(plan.records.is_empty());
+}
+
+#[test]
+fn unreachable_arr_means_nothing_destructive_for_its_category_only() {
+    let mut s = snap(
+        vec![
+            stalled(H1, 5 * HOUR),
+            Torrent {
+                category: "sonarr".into(),
+                ..stalled(H2, 5 * HOUR)
+            },
+        ],
+        vec![],
+    );
+    s.arrs[0].reachable = false;
+    let plan = run(&s, &Records::new());
+    let a = only(&plan);
+    assert_eq!(a.hash.as_deref(), Some(H2));
+    assert_eq!(a.arr.as_deref(), Some("tv"));
+}
+
+#[test]
+fn circuit_breaker_skips_every_deletion_over_the_limit() {
+    let mut cfg = config();
+    cfg.run.max_deletions = 2;
+    let s = snap(
+        vec![
+            stalled(H1, 5 * HOUR),
+            stalled(H2, 5 * HOUR),
+            stalled(H3, 5 * HOUR),
+        ],
+        vec![],
+    );
+    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    assert!(plan.circuit_open);
+    assert_eq!(plan.deletions(), 3);
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.skip.as_deref()
+                == Some("circuit open: 3 deletions planned > max_deletions 2"))
+    );
+    cfg.run.max_deletions = 3;
+    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    assert!(!plan.circuit_open && plan.actions.iter().all(|a| a.skip.is_none()));
+}
+
+#[test]
+fn research_off_sets_skip_redownload() {
+    let mut cfg = config();
+    cfg.arr.get_mut("movies").unwrap().health.research = false;
+    let s = snap(
+        vec![stalled(H1, 5 * HOUR)],
+        vec![queued(H1, &[4], "downloading")],
+    );
+    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    assert!(matches!(
+        only(&plan).op,
+        Op::ArrRemove {
+            skip_redownload: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn sonarr_episode_records_give_one_removal_with_the_first_record_id() {
+    let t = Torrent {
+        category: "sonarr".into(),
+        ..stalled(H1, 5 * HOUR)
+    };
+    let mut s = snap(vec![t], vec![]);
+    s.arrs[1] = arr(
+        "tv",
+        ArrKind::Sonarr,
+        vec![queued(H1, &[21, 22, 23], "downloading")],
+    );
+    let plan = run(&s, &Records::new());
+    assert_eq!(
+        only(&plan).op,
+        Op::ArrRemove {
+            arr: "tv".into(),
+            queue_id: 21,
+            skip_redownload: false
+        }
+    );
+}
+
+#[test]
+fn gone_torrent_record_starts_its_expiry() {
+    let state = record(H2, |_| {});
+    let plan = run(&snap(vec![], vec![]), &state);
+    let rec = rec_of(&plan, H2);
+    assert_eq!(rec.gone_since, Some(NOW));
+    assert_eq!(rec.expires_at, Some(NOW + 30 * DAY));
+    // A second pass changes nothing more.
+    let again = run(
+        &snap(vec![], vec![]),
+        &Records::from([(plan.records[0].key(), plan.records[0].clone())]),
+    );
+    assert!(again.records.is_empty());
+}
+
+#[test]
+fn steady_state_writes_no_record() {
+    let s = snap(vec![torrent(H1), complete(H2)], vec![]);
+    let first = run(&s, &Records::new());
+    assert_eq!(first.records.len(), 2);
+    let state: Records = first.records.iter().map(|r| (r.key(), r.clone())).collect();
+    let mut s2 = s.clone();
+    s2.arrs[0].history.clear();
+    let second = decide(&s2, &state, &config(), &Scope::default(), NOW + 300);
+    assert!(second.records.is_empty(), "{:#?}", second.records);
+}
+
+#[test]
+fn missing_categories_are_created_except_in_hash_runs() {
+    let mut s = snap(vec![], vec![]);
+    s.instances[0].categories = vec!["radarr".into()];
+    let plan = run(&s, &Records::new());
+    let a = only(&plan);
+    assert_eq!(a.kind, ActionKind::CreateCategory);
+    assert_eq!(
+        a.op,
+        Op::CreateCategory {
+            category: "sonarr".into()
+        }
+    );
+    let hook = decide(
+        &s,
+        &Records::new(),
+        &config(),
+        &Scope::new([H1], Vec::<String>::new()),
+        NOW,
+    );
+    assert!(hook.actions.is_empty());
+}
+
+#[test]
+fn imported_torrent_is_tagged_once_when_tag_actions_is_on() {
+    let mut cfg = config();
+    cfg.run.tag_actions = true;
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.imported_at = Some(NOW - HOUR)
+    });
+    let s = snap(vec![complete(H1)], vec![]);
+    let plan = decide(&s, &state, &cfg, &Scope::default(), NOW);
+    assert_eq!(
+        only(&plan).op,
+        Op::AddTags {
+            tags: vec![TAG_IMPORTED.into()]
+        }
+    );
+    let tagged = Torrent {
+        tags: vec![TAG_IMPORTED.into()],
+        ..complete(H1)
+    };
+    let plan = decide(
+        &snap(vec![tagged], vec![]),
+        &state,
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    assert!(plan.actions.is_empty());
+}
+
+#[test]
+fn details_are_asked_only_where_a_verdict_needs_them() {
+    let mut dead = torrent(H1);
+    dead.tracker = String::new();
+    let s = snap(vec![dead, complete(H2), torrent(H3)], vec![]);
+    let state = record(H3, |r| r.files_checked = true);
+    let req = details_needed(&s, &state, &config(), &Scope::default(), NOW);
+    assert_eq!(req.trackers, vec![("main".to_string(), H1.to_string())]);
+    assert_eq!(
+        req.files,
+        vec![
+            ("main".to_string(), H1.to_string()),
+            ("main".to_string(), H2.to_string())
+        ]
+    );
+    assert_eq!(
+        req.history,
+        vec![("movies".to_string(), H2.to_ascii_uppercase())]
+    );
+    // History asked less than an hour ago is not asked again.
+    let state = record(H2, |r| r.history_checked_at = Some(NOW - 10 * MIN));
+    let req = details_needed(
+        &snap(vec![complete(H2)], vec![]),
+        &state,
+        &config(),
+        &Scope::default(),
+        NOW,
+    );
+    assert!(req.history.is_empty());
+}
