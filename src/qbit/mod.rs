@@ -1,1 +1,13 @@
 //! qBittorrent WebUI API client.
+//!
+//! [`QbitClient`] talks to one instance for one pass: cookie-session login, the read calls a
+//! scan needs (`torrents/info`, categories, trackers, files) and the actions a plan needs
+//! (delete, recheck, tags, categories, stop/start). `wire` holds the JSON shapes and turns
+//! them into [`crate::model`] types; [`QbitError`] says what failed and where.
+
+mod client;
+mod error;
+mod wire;
+
+pub use client::{QbitClient, ServerInfo};
+pub use error::QbitError;

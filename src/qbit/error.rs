@@ -1,0 +1,156 @@
+//! Errors of the qBittorrent client. Callers branch on the variant (an instance is
+//! unreachable, its password is wrong, it banned us, an endpoint failed); every message names
+//! the instance and, where there is one, the endpoint. None carries a password or a cookie.
+
+/// Longest server reply kept in [`QbitError::Http`].
+const SNIPPET_CHARS: usize = 200;
+
+/// What went wrong talking to one qBittorrent instance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QbitError {
+    /// The configuration of the client is unusable (bad URL, TLS setup failed).
+    #[error("qBittorrent instance '{instance}': cannot build a client: {reason}")]
+    Config {
+        /// `[qbit.NAME]`
+        instance: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No connection could be made, or a request timed out.
+    #[error("qBittorrent instance '{instance}' is unreachable: {reason}")]
+    Unreachable {
+        /// `[qbit.NAME]`
+        instance: String,
+        /// Cause, without URL or credentials.
+        reason: String,
+    },
+    /// The username or password was refused (200 `Fails.` before 5.2, 401 from 5.2 on).
+    /// Not retried for the life of the client. (Before 5.2 a 401 on login rather means the
+    /// Host header's port or an Origin did not match qBittorrent's; it is treated the same,
+    /// since retrying could not help either.)
+    #[error(
+        "qBittorrent instance '{instance}' rejected the username or password on auth/login \
+         (not retried: qBittorrent bans an address after repeated failures)"
+    )]
+    AuthRejected {
+        /// `[qbit.NAME]`
+        instance: String,
+    },
+    /// auth/login answered 403: this address is banned after too many failed logins.
+    #[error(
+        "qBittorrent instance '{instance}' has banned this address after too many failed \
+         logins (403 on auth/login); wait for the ban to expire or restart qBittorrent"
+    )]
+    Banned {
+        /// `[qbit.NAME]`
+        instance: String,
+    },
+    /// An endpoint answered with an unexpected HTTP status.
+    #[error("qBittorrent instance '{instance}': {endpoint} answered HTTP {status}: {body_snippet}")]
+    Http {
+        /// `[qbit.NAME]`
+        instance: String,
+        /// API method, e.g. `torrents/info`.
+        endpoint: String,
+        /// HTTP status code.
+        status: u16,
+        /// Start of the reply body.
+        body_snippet: String,
+    },
+    /// A reply could not be read or parsed (bad JSON, truncated body, unexpected text).
+    #[error("qBittorrent instance '{instance}': unreadable reply from {endpoint}: {reason}")]
+    Malformed {
+        /// `[qbit.NAME]`
+        instance: String,
+        /// API method, e.g. `torrents/info`.
+        endpoint: String,
+        /// What could not be read.
+        reason: String,
+    },
+}
+
+impl QbitError {
+    /// The instance the error is about.
+    pub fn instance(&self) -> &str {
+        match self {
+            QbitError::Config { instance, .. }
+            | QbitError::Unreachable { instance, .. }
+            | QbitError::AuthRejected { instance }
+            | QbitError::Banned { instance }
+            | QbitError::Http { instance, .. }
+            | QbitError::Malformed { instance, .. } => instance,
+        }
+    }
+
+    /// True for a refused password or a ban: logging in again would only make it worse.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            QbitError::AuthRejected { .. } | QbitError::Banned { .. }
+        )
+    }
+}
+
+/// The first [`SNIPPET_CHARS`] characters of a reply body, on one line.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text
+        .chars()
+        .take(SNIPPET_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > SNIPPET_CHARS {
+        out.push('…');
+    }
+    out.trim().to_string()
+}
+
+/// Describes a transport error without its URL, following the chain of causes.
+pub(crate) fn describe(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_cut_and_flattened() {
+        let long = "x".repeat(500);
+        let s = snippet(long.as_bytes());
+        assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
+        assert_eq!(
+            snippet(b"Unable to create\ncategory"),
+            "Unable to create category"
+        );
+    }
+
+    #[test]
+    fn messages_name_instance_and_endpoint() {
+        let e = QbitError::Http {
+            instance: "main".into(),
+            endpoint: "torrents/info".into(),
+            status: 500,
+            body_snippet: "boom".into(),
+        };
+        let text = e.to_string();
+        assert!(text.contains("'main'") && text.contains("torrents/info") && text.contains("500"));
+        assert!(
+            QbitError::Banned {
+                instance: "x".into()
+            }
+            .is_auth_failure()
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! The JSON replies of the WebUI API as qBittorrent sends them, and their conversion into the
+//! normalised [`crate::model`] types.
+//!
+//! Every field is optional on the wire (a missing or `null` field takes a neutral default), so
+//! one release adding or dropping a field never makes a whole instance unreadable. Sentinels
+//! become `Option`s here: `eta` 8640000 (infinite), `availability` -1 (unknown),
+//! `completion_on` 0 (4.x) or -1 (5.x) (never), `ratio` -1 (over 9999).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model::{ApiGeneration, Status, Torrent, TorrentFile, Tracker};
+
+/// qBittorrent's "infinite" ETA: 100 days in seconds.
+const ETA_INFINITE: i64 = 8_640_000;
+
+/// One object of `torrents/info`. Fields only 5.x sends are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WireTorrent {
+    hash: Option<String>,
+    name: Option<String>,
+    state: Option<String>,
+    category: Option<String>,
+    tags: Option<String>,
+    size: Option<i64>,
+    completed: Option<i64>,
+    amount_left: Option<i64>,
+    progress: Option<f64>,
+    ratio: Option<f64>,
+    seeding_time: Option<i64>,
+    eta: Option<i64>,
+    availability: Option<f64>,
+    added_on: Option<i64>,
+    completion_on: Option<i64>,
+    last_activity: Option<i64>,
+    content_path: Option<String>,
+    save_path: Option<String>,
+    tracker: Option<String>,
+    trackers_count: Option<i64>,
+    dlspeed: Option<i64>,
+    upspeed: Option<i64>,
+    num_seeds: Option<i64>,
+    num_leechs: Option<i64>,
+}
+
+/// One entry of `torrents/trackers`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WireTracker {
+    url: Option<String>,
+    #[serde(default, deserialize_with = "lenient_int")]
+    tier: Option<i64>,
+    status: Option<i64>,
+    msg: Option<String>,
+}
+
+/// One entry of `torrents/files`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WireFile {
+    name: Option<String>,
+    size: Option<i64>,
+    priority: Option<i64>,
+}
+
+/// Accepts an integer, or a string holding one (old releases sent `tier: ""` for the
+/// pseudo-trackers); anything else is `None`.
+fn lenient_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Clamps a byte count or a duration that should never be negative.
+fn non_negative(v: Option<i64>) -> u64 {
+    u64::try_from(v.unwrap_or(0)).unwrap_or(0)
+}
+
+/// Splits qBittorrent's `"a, b,c"` tag string.
+pub(crate) fn split_tags(tags: &str) -> Vec<String> {
+    tags.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl WireTorrent {
+    /// Normalises into a [`Torrent`]; fails only when the hash is missing.
+    pub(crate) fn into_torrent(self) -> Result<Torrent, String> {
+        let hash = self
+            .hash
+            .filter(|h| !h.trim().is_empty())
+            .ok_or_else(|| "a torrent without a hash".to_string())?
+            .trim()
+            .to_ascii_lowercase();
+        let state = self.state.unwrap_or_default();
+        let ratio = match self.ratio {
+            Some(r) if r < 0.0 => f64::INFINITY,
+            Some(r) => r,
+            None => 0.0,
+        };
+        Ok(Torrent {
+            hash,
+            name: self.name.unwrap_or_default(),
+            status: Status::from_qbit(&state),
+            state,
+            category: self.category.unwrap_or_default(),
+            tags: split_tags(self.tags.as_deref().unwrap_or("")),
+            size: non_negative(self.size),
+            completed: non_negative(self.completed),
+            amount_left: non_negative(self.amount_left),
+            progress: self.progress.unwrap_or(0.0).clamp(0.0, 1.0),
+            ratio,
+            seeding_time: non_negative(self.seeding_time),
+            eta: self
+                .eta
+                .filter(|&e| e >= 0 && e != ETA_INFINITE)
+                .map(|e| e as u64),
+            availability: self.availability.filter(|&a| a >= 0.0),
+            added_on: self.added_on.unwrap_or(0),
+            completion_on: self.completion_on.filter(|&c| c > 0),
+            last_activity: self.last_activity.unwrap_or(0),
+            content_path: self.content_path.unwrap_or_default(),
+            save_path: self.save_path.unwrap_or_default(),
+            tracker: self.tracker.unwrap_or_default(),
+            trackers_count: u32::try_from(non_negative(self.trackers_count)).unwrap_or(u32::MAX),
+            dlspeed: non_negative(self.dlspeed),
+            upspeed: non_negative(self.upspeed),
+            num_seeds: self.num_seeds.unwrap_or(0),
+            num_leechs: self.num_leechs.unwrap_or(0),
+        })
+    }
+}
+
+impl WireTracker {
+    /// The tracker, or `None` for a pseudo-tracker (`** [DHT] **`, tier -1, ...).
+    pub(crate) fn into_tracker(self) -> Option<Tracker> {
+        let url = self.url.unwrap_or_default();
+        let tier = self.tier.unwrap_or(-1);
+        if tier < 0 || url.starts_with("** [") || url.is_empty() {
+            return None;
+        }
+        Some(Tracker {
+            url,
+            tier,
+            status: self.status.unwrap_or(0),
+            msg: self.msg.unwrap_or_default(),
+        })
+    }
+}
+
+impl WireFile {
+    /// Normalises into a [`TorrentFile`].
+    pub(crate) fn into_file(self) -> TorrentFile {
+        TorrentFile {
+            name: self.name.unwrap_or_default(),
+            size: non_negative(self.size),
+            priority: self.priority.unwrap_or(1),
+        }
+    }
+}
+
+/// Parses a `torrents/info` reply.
+pub(crate) fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
+    let wire: Vec<WireTorrent> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    wire.into_iter().map(WireTorrent::into_torrent).collect()
+}
+
+/// Parses a `torrents/trackers` reply, dropping the pseudo-trackers.
+pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
+    let wire: Vec<WireTracker> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(wire
+        .into_iter()
+        .filter_map(WireTracker::into_tracker)
+        .collect())
+}
+
+/// Parses a `torrents/files` reply.
+pub(crate) fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
+    let wire: Vec<WireFile> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(wire.into_iter().map(WireFile::into_file).collect())
+}
+
+/// Parses a `torrents/categories` reply (`{name: {...}}`) into the sorted names.
+pub(crate) fn parse_categories(body: &[u8]) -> Result<Vec<String>, String> {
+    let wire: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(wire.into_keys().collect())
+}
+
+/// Reads a plain-text reply (`app/version`, `app/webapiVersion`), trimmed.
+pub(crate) fn parse_text(body: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty reply".to_string());
+    }
+    Ok(text.to_string())
+}
+
+/// The client generation from `app/webapiVersion`, compared numerically: 2.11 and later is
+/// qBittorrent 5 (stop/start), earlier is 4 (pause/resume). `None` when not a version.
+pub(crate) fn api_generation(api_version: &str) -> Option<ApiGeneration> {
+    let parts: Vec<u64> = api_version
+        .trim()
+        .split('.')
+        .map(|p| p.parse::<u64>().ok())
+        .collect::<Option<_>>()?;
+    let major = *parts.first()?;
+    let minor = parts.get(1).copied().unwrap_or(0);
+    Some(if (major, minor) >= (2, 11) {
+        ApiGeneration::V5
+    } else {
+        ApiGeneration::V4
+    })
+}
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;

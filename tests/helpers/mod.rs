@@ -1,0 +1,7 @@
+//! Shared integration-test helpers: real servers and emulators on loopback ports, each
+//! stopped when dropped. Every test binary uses a different subset, hence the allow.
+#![allow(dead_code)]
+
+pub mod qbit;
+pub mod torrent;
+pub mod tracker;

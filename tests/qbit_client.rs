@@ -1,0 +1,362 @@
+//! sweeparr's qBittorrent client against a real qbittorrent-nox 4.5.2. Side effects are
+//! checked through the harness's own session, never through the client under test.
+
+mod helpers;
+
+use std::time::{Duration, Instant};
+
+use helpers::qbit::{QbitServer, free_port, make_torrent};
+use helpers::tracker::{FakeTracker, UNREGISTERED};
+use sweeparr::config::{QbitConfig, Secret, SecretSource};
+use sweeparr::model::{ApiGeneration, Status};
+use sweeparr::qbit::{QbitClient, QbitError};
+
+const WAIT: Duration = Duration::from_secs(20);
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn client(qbit: &QbitServer) -> QbitClient {
+    QbitClient::new(&qbit.config("main"), TIMEOUT).expect("client")
+}
+
+/// A complete single-file torrent (data kept in the save dir), added and seeding.
+async fn add_complete(qbit: &QbitServer, tracker: &str, name: &str, category: &str) -> String {
+    let (file, hash) = make_torrent(&qbit.save_dir(), name, &[("f", 50_000)], tracker, false);
+    qbit.add_torrent_file(&file, category, &[], false).await;
+    qbit.wait_for_state(&hash, &["stalledUP", "uploading"], WAIT)
+        .await;
+    hash
+}
+
+/// A torrent whose data is absent, added and stalled.
+async fn add_stalled(qbit: &QbitServer, tracker: &str, name: &str, tags: &[&str]) -> String {
+    let scratch = qbit.scratch_dir();
+    let (file, hash) = make_torrent(&scratch, name, &[("f", 64_000)], tracker, false);
+    std::fs::remove_file(scratch.join(name)).unwrap();
+    qbit.add_torrent_file(&file, "sonarr", tags, false).await;
+    qbit.wait_for_state(&hash, &["stalledDL"], WAIT).await;
+    hash
+}
+
+#[tokio::test]
+async fn connect_reports_version_and_v4_generation() {
+    let qbit = QbitServer::start().await;
+    let info = client(&qbit).connect().await.expect("connect");
+    assert_eq!(info.version, "v4.5.2");
+    assert_eq!(info.api_version, "2.8.19");
+    assert_eq!(info.generation, ApiGeneration::V4);
+}
+
+#[tokio::test]
+async fn torrents_lists_added_torrents_with_category_tags_and_amount_left() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let url = tracker.announce_url();
+    let complete = add_complete(&qbit, &url, "movie.mkv", "radarr").await;
+    let stalled = add_stalled(&qbit, &url, "episode.mkv", &["a", "b c"]).await;
+
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+    let before = c.requests();
+    let torrents = c.torrents().await.unwrap();
+    assert_eq!(c.requests() - before, 1, "one torrents/info request");
+    assert_eq!(torrents.len(), 2);
+
+    let t = torrents.iter().find(|t| t.hash == complete).unwrap();
+    assert_eq!(
+        (t.name.as_str(), t.category.as_str()),
+        ("movie.mkv", "radarr")
+    );
+    assert_eq!((t.size, t.amount_left), (50_000, 0));
+    assert!(t.is_complete());
+    assert!(matches!(t.status, Status::StalledUp | Status::Uploading));
+    assert!(t.completion_on.is_some());
+    assert_eq!(
+        t.content_path,
+        qbit.save_dir().join("movie.mkv").display().to_string()
+    );
+
+    let t = torrents.iter().find(|t| t.hash == stalled).unwrap();
+    assert_eq!(t.category, "sonarr");
+    assert_eq!(t.tags, vec!["a", "b c"]);
+    assert_eq!(t.amount_left, 64_000);
+    assert_eq!(t.status, Status::StalledDl);
+    assert_eq!((t.eta, t.completion_on), (None, None));
+}
+
+#[tokio::test]
+async fn rejected_password_is_not_retried() {
+    let qbit = QbitServer::start().await;
+    let wrong = QbitClient::new(
+        &qbit.config_with_password("main", "not-the-password"),
+        TIMEOUT,
+    )
+    .unwrap();
+
+    let err = wrong.connect().await.unwrap_err();
+    assert_eq!(
+        err,
+        QbitError::AuthRejected {
+            instance: "main".into()
+        }
+    );
+    assert_eq!(wrong.requests(), 1, "one login attempt");
+    assert!(!err.to_string().contains("not-the-password"));
+
+    // More calls than qBittorrent's ban threshold (5): none of them sends anything.
+    for _ in 0..6 {
+        assert!(matches!(
+            wrong.connect().await,
+            Err(QbitError::AuthRejected { .. })
+        ));
+        assert!(matches!(
+            wrong.torrents().await,
+            Err(QbitError::AuthRejected { .. })
+        ));
+        assert!(matches!(
+            wrong.stop(&["ab".into()]).await,
+            Err(QbitError::AuthRejected { .. })
+        ));
+    }
+    assert_eq!(wrong.requests(), 1, "no further login");
+
+    // The address is not banned: a client with the right password still gets in.
+    client(&qbit)
+        .connect()
+        .await
+        .expect("correct password still accepted");
+}
+
+#[tokio::test]
+async fn expired_session_is_renewed_once_and_the_call_succeeds() {
+    let qbit = QbitServer::start().await;
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+    qbit.set_preferences(serde_json::json!({ "web_ui_session_timeout": 1 }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let before = c.requests();
+    c.categories().await.expect("call after session expiry");
+    assert_eq!(c.requests() - before, 3, "403, login, repeated request");
+    let before = c.requests();
+    c.categories().await.unwrap();
+    assert_eq!(c.requests() - before, 1, "fresh session is reused");
+}
+
+#[tokio::test]
+async fn calls_before_connect_log_in_on_demand() {
+    let qbit = QbitServer::start().await;
+    let c = client(&qbit);
+    assert!(c.categories().await.unwrap().is_empty());
+    assert_eq!(c.requests(), 3, "403, login, repeated request");
+}
+
+#[tokio::test]
+async fn trackers_of_an_unregistered_torrent_show_failing_status_with_message() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let (file, hash) = make_torrent(
+        &qbit.save_dir(),
+        "gone.mkv",
+        &[("f", 20_000)],
+        &tracker.announce_url(),
+        true,
+    );
+    tracker.set_unregistered(&hash);
+    qbit.add_torrent_file(&file, "radarr", &[], false).await;
+
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    let trackers = loop {
+        let trackers = c.trackers(&hash.to_uppercase()).await.unwrap();
+        if trackers.iter().any(|t| t.is_failing()) || Instant::now() > deadline {
+            break trackers;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(trackers.len(), 1, "pseudo-trackers dropped: {trackers:?}");
+    assert_eq!(trackers[0].url, tracker.announce_url());
+    assert_eq!(trackers[0].tier, 0);
+    assert_eq!(trackers[0].status, 4);
+    assert_eq!(trackers[0].msg, UNREGISTERED);
+}
+
+#[tokio::test]
+async fn files_of_a_multi_file_torrent_are_listed() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let (file, hash) = make_torrent(
+        &qbit.save_dir(),
+        "Album",
+        &[
+            ("01.flac", 30_000),
+            ("cover/front.jpg", 2_000),
+            ("setup.exe", 1_000),
+        ],
+        &tracker.announce_url(),
+        false,
+    );
+    qbit.add_torrent_file(&file, "lidarr", &[], true).await;
+
+    let c = client(&qbit);
+    let mut files = c.files(&hash).await.unwrap();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let got: Vec<(&str, u64, i64)> = files
+        .iter()
+        .map(|f| (f.name.as_str(), f.size, f.priority))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Album/01.flac", 30_000, 1),
+            ("Album/cover/front.jpg", 2_000, 1),
+            ("Album/setup.exe", 1_000, 1),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn delete_with_files_removes_the_data_and_without_keeps_it() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let url = tracker.announce_url();
+    let gone = add_complete(&qbit, &url, "gone.mkv", "radarr").await;
+    let kept = add_complete(&qbit, &url, "kept.mkv", "radarr").await;
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+
+    c.delete(&[gone.to_uppercase()], true).await.unwrap();
+    c.delete(std::slice::from_ref(&kept), false).await.unwrap();
+
+    let deadline = Instant::now() + WAIT;
+    while !qbit.torrent_hashes().await.is_empty() || qbit.save_dir().join("gone.mkv").exists() {
+        assert!(Instant::now() < deadline, "torrents or data still there");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        qbit.save_dir().join("kept.mkv").exists(),
+        "data kept without deleteFiles"
+    );
+}
+
+#[tokio::test]
+async fn add_tags_are_visible_on_the_torrent() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let hash = add_stalled(&qbit, &tracker.announce_url(), "t.mkv", &["old"]).await;
+    let c = client(&qbit);
+    c.add_tags(
+        std::slice::from_ref(&hash),
+        &["sweeparr-failed".into(), "x y".into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        qbit.tags_of(&hash).await,
+        vec!["old", "sweeparr-failed", "x y"]
+    );
+}
+
+#[tokio::test]
+async fn create_category_then_it_exists_and_a_second_create_is_ok() {
+    let qbit = QbitServer::start().await;
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+    c.create_category("radarr").await.unwrap();
+    assert_eq!(qbit.category_names().await, vec!["radarr"]);
+    c.create_category("radarr")
+        .await
+        .expect("existing category is fine");
+    assert_eq!(c.categories().await.unwrap(), vec!["radarr"]);
+    // A name qBittorrent refuses is still an error.
+    let err = c.create_category("bad//name").await.unwrap_err();
+    assert!(matches!(err, QbitError::Http { status: 409, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn stop_then_start_changes_state() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let hash = add_stalled(&qbit, &tracker.announce_url(), "s.mkv", &[]).await;
+    let c = client(&qbit);
+    c.connect().await.unwrap();
+
+    c.stop(std::slice::from_ref(&hash)).await.unwrap();
+    qbit.wait_for_state(&hash, &["pausedDL"], WAIT).await;
+    let t = c.torrents().await.unwrap();
+    assert_eq!(t[0].status, Status::PausedDl);
+
+    c.start(std::slice::from_ref(&hash)).await.unwrap();
+    qbit.wait_for_state(&hash, &["stalledDL", "downloading", "checkingDL"], WAIT)
+        .await;
+}
+
+#[tokio::test]
+async fn recheck_notices_removed_data() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let hash = add_complete(&qbit, &tracker.announce_url(), "r.mkv", "radarr").await;
+    std::fs::remove_file(qbit.save_dir().join("r.mkv")).unwrap();
+    let c = client(&qbit);
+    c.recheck(std::slice::from_ref(&hash)).await.unwrap();
+    qbit.wait_for(
+        &hash,
+        |i| i["amount_left"].as_u64() > Some(0) || i["state"] == "missingFiles",
+        WAIT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable_quickly() {
+    let port = free_port();
+    let mut cfg = config_for_port(port);
+    cfg.name = "gone".into();
+    let c = QbitClient::new(&cfg, Duration::from_secs(5)).unwrap();
+    let started = Instant::now();
+    let err = c.connect().await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&err, QbitError::Unreachable { instance, .. } if instance == "gone"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("auth/login"), "{err}");
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_as_unreachable() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept connections and never answer.
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let c = QbitClient::new(&config_for_port(port), Duration::from_millis(300)).unwrap();
+    let started = Instant::now();
+    let err = c.connect().await.unwrap_err();
+    assert!(matches!(err, QbitError::Unreachable { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    hold.abort();
+}
+
+/// A config for a loopback port where no qBittorrent runs.
+fn config_for_port(port: u16) -> QbitConfig {
+    QbitConfig {
+        name: "main".into(),
+        url: format!("http://127.0.0.1:{port}"),
+        username: "admin".into(),
+        password_source: SecretSource::Literal("pw".into()),
+        password: Secret::new("pw"),
+        disabled: false,
+        path_map: Vec::new(),
+        tls_insecure: false,
+    }
+}

@@ -1,0 +1,293 @@
+//! Protocol details of the qBittorrent client that a real 4.5.2 cannot show: 5.x endpoints
+//! and status codes, reverse-proxy path prefixes, request encoding, broken replies. A fake
+//! WebUI on a loopback port records every request.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use sweeparr::config::{QbitConfig, Secret, SecretSource};
+use sweeparr::model::ApiGeneration;
+use sweeparr::qbit::{QbitClient, QbitError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    path: String,
+    query: Option<String>,
+    body: String,
+    headers: HeaderMap,
+}
+
+type Answer = Arc<dyn Fn(&Seen) -> (u16, String) + Send + Sync>;
+
+/// A fake WebUI answering with `answer`; returns its base URL and the request log.
+async fn fake(
+    prefix: &str,
+    answer: impl Fn(&Seen) -> (u16, String) + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let answer: Answer = Arc::new(answer);
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            let answer = answer.clone();
+            async move {
+                let s = Seen {
+                    method,
+                    path: uri.path().to_string(),
+                    query: uri.query().map(str::to_string),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                    headers,
+                };
+                let (status, text) = answer(&s);
+                log.lock().unwrap().push(s);
+                (StatusCode::from_u16(status).unwrap(), text)
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}{prefix}"), seen)
+}
+
+fn config(url: &str) -> QbitConfig {
+    QbitConfig {
+        name: "box".into(),
+        url: url.to_string(),
+        username: "me".into(),
+        password_source: SecretSource::Literal("s3cret pw&=".into()),
+        password: Secret::new("s3cret pw&="),
+        disabled: false,
+        path_map: Vec::new(),
+        tls_insecure: false,
+    }
+}
+
+fn client(url: &str) -> QbitClient {
+    QbitClient::new(&config(url), Duration::from_secs(5)).unwrap()
+}
+
+/// A qBittorrent 5.2-like server: 204 for actions, given versions.
+fn server_52(s: &Seen) -> (u16, String) {
+    match s.path.rsplit("/api/v2/").next().unwrap() {
+        "auth/login" => (200, "Ok.".into()),
+        "app/version" => (200, "v5.2.3".into()),
+        "app/webapiVersion" => (200, "2.15.1".into()),
+        "torrents/categories" => (200, r#"{"radarr":{"name":"radarr","savePath":""}}"#.into()),
+        _ => (204, String::new()),
+    }
+}
+
+#[tokio::test]
+async fn path_prefix_form_bodies_and_no_origin_or_referer() {
+    let (url, seen) = fake("/qbittorrent", server_52).await;
+    let c = client(&format!("{url}/"));
+    let info = c.connect().await.unwrap();
+    assert_eq!(info.generation, ApiGeneration::V5);
+    c.delete(&["AB".into(), "cd".into()], true).await.unwrap();
+    c.trackers("EF").await.ok();
+
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter()
+            .all(|s| s.path.starts_with("/qbittorrent/api/v2/")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| !s.headers.contains_key("origin") && !s.headers.contains_key("referer"))
+    );
+    let login = &seen[0];
+    assert_eq!(
+        (login.method.clone(), login.query.clone()),
+        (Method::POST, None)
+    );
+    assert_eq!(login.body, "username=me&password=s3cret+pw%26%3D");
+    let delete = seen
+        .iter()
+        .find(|s| s.path.ends_with("torrents/delete"))
+        .unwrap();
+    assert_eq!(delete.query, None, "POST parameters go in the body only");
+    assert_eq!(delete.body, "hashes=ab%7Ccd&deleteFiles=true");
+    assert_eq!(
+        delete.headers["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    let trackers = seen
+        .iter()
+        .find(|s| s.path.ends_with("torrents/trackers"))
+        .unwrap();
+    assert_eq!(
+        (trackers.method.clone(), trackers.query.as_deref()),
+        (Method::GET, Some("hash=ef"))
+    );
+}
+
+#[tokio::test]
+async fn v5_uses_stop_and_start_and_accepts_204() {
+    let (url, seen) = fake("", server_52).await;
+    let c = client(&url);
+    c.connect().await.unwrap();
+    let h = vec!["ab".to_string()];
+    c.stop(&h).await.unwrap();
+    c.start(&h).await.unwrap();
+    c.recheck(&h).await.unwrap();
+    c.add_tags(&h, &["x".into(), "y".into()]).await.unwrap();
+    c.create_category("radarr").await.unwrap();
+    let paths: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    for p in [
+        "torrents/stop",
+        "torrents/start",
+        "torrents/recheck",
+        "torrents/addTags",
+    ] {
+        assert!(
+            paths.contains(&format!("/api/v2/{p}")),
+            "{p} missing in {paths:?}"
+        );
+    }
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.ends_with("pause") || p.ends_with("resume"))
+    );
+}
+
+#[tokio::test]
+async fn empty_hash_lists_send_nothing() {
+    let (url, seen) = fake("", server_52).await;
+    let c = client(&url);
+    c.delete(&[], true).await.unwrap();
+    c.add_tags(&[], &["x".into()]).await.unwrap();
+    assert!(seen.lock().unwrap().is_empty());
+    assert_eq!(c.requests(), 0);
+}
+
+#[tokio::test]
+async fn status_401_on_login_is_a_rejected_password_and_not_retried() {
+    let (url, seen) = fake("", |_| (401, "Unauthorized".into())).await;
+    let c = client(&url);
+    let err = c.connect().await.unwrap_err();
+    assert_eq!(
+        err,
+        QbitError::AuthRejected {
+            instance: "box".into()
+        }
+    );
+    assert!(c.torrents().await.unwrap_err().is_auth_failure());
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn status_403_on_login_is_a_ban_and_not_retried() {
+    let (url, seen) = fake("", |_| (403, "Your IP address has been banned".into())).await;
+    let c = client(&url);
+    // A data call gets 403, logs in once, is told it is banned.
+    let err = c.torrents().await.unwrap_err();
+    assert_eq!(
+        err,
+        QbitError::Banned {
+            instance: "box".into()
+        }
+    );
+    assert_eq!(c.connect().await.unwrap_err(), err);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "torrents/info, auth/login, then nothing"
+    );
+    assert!(!err.to_string().contains("s3cret"));
+}
+
+#[tokio::test]
+async fn a_second_403_after_login_is_an_http_error() {
+    let (url, seen) = fake("", |s| {
+        if s.path.ends_with("auth/login") {
+            (200, "Ok.".into())
+        } else {
+            (403, "Forbidden".into())
+        }
+    })
+    .await;
+    let err = client(&url).categories().await.unwrap_err();
+    assert!(
+        matches!(&err, QbitError::Http { status: 403, endpoint, .. } if endpoint == "torrents/categories"),
+        "{err}"
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        3,
+        "request, one login, one retry"
+    );
+}
+
+#[tokio::test]
+async fn invalid_json_is_malformed() {
+    let (url, _) = fake("", |s| {
+        if s.path.ends_with("auth/login") {
+            (200, "Ok.".into())
+        } else {
+            (200, r#"[{"hash": 12"#.into())
+        }
+    })
+    .await;
+    let err = client(&url).torrents().await.unwrap_err();
+    assert!(
+        matches!(&err, QbitError::Malformed { endpoint, .. } if endpoint == "torrents/info"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unexpected_login_page_is_malformed_not_a_rejection() {
+    let (url, _) = fake("", |_| (200, "<html>proxy login</html>".into())).await;
+    let c = client(&url);
+    assert!(matches!(
+        c.connect().await,
+        Err(QbitError::Malformed { .. })
+    ));
+    assert!(
+        matches!(c.connect().await, Err(QbitError::Malformed { .. })),
+        "not remembered"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_malformed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let reply = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n[{\"hash\":\"ab\"";
+            let _ = sock.write_all(reply.as_bytes()).await;
+            // Dropping the socket closes the connection mid-body.
+        }
+    });
+    let err = client(&format!("http://127.0.0.1:{port}"))
+        .torrents()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, QbitError::Malformed { .. }), "{err}");
+    server.abort();
+}
+
+#[test]
+fn a_bad_url_is_a_config_error() {
+    let err = QbitClient::new(&config("127.0.0.1:8080"), Duration::from_secs(1)).unwrap_err();
+    assert!(matches!(err, QbitError::Config { .. }), "{err}");
+    let err = QbitClient::new(&config("ftp://host"), Duration::from_secs(1)).unwrap_err();
+    assert!(err.to_string().contains("'box'"), "{err}");
+}
