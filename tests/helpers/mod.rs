@@ -2,6 +2,7 @@
 //! stopped when dropped. Every test binary uses a different subset, hence the allow.
 #![allow(dead_code)]
 
+pub mod fake_arr;
 pub mod qbit;
 pub mod torrent;
 pub mod tracker;

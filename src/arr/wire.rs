@@ -1,0 +1,433 @@
+//! Reply bodies of the Arr API as they arrive on the wire, and their folding into
+//! [`QueueDownload`]s.
+//!
+//! Every field is optional: the Arrs omit null properties, and field sets differ between
+//! Radarr, Sonarr, Lidarr and their versions. Enum strings are kept as sent and lower-cased
+//! when folded (Lidarr and older builds send PascalCase `status`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model::{ArrKind, QueueDownload};
+
+/// `GET system/status` (SystemResource), the fields sweeparr reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemStatus {
+    /// "Radarr", "Sonarr", "Lidarr".
+    pub app_name: Option<String>,
+    /// Instance name set by the user.
+    pub instance_name: Option<String>,
+    /// e.g. "5.14.0.9383".
+    pub version: Option<String>,
+    /// URL base configured in the Arr ("" or "/radarr").
+    pub url_base: Option<String>,
+}
+
+/// A paged reply: `{page, pageSize, sortKey, sortDirection, totalRecords, records}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Paged<T> {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Records per page as the server applied it.
+    pub page_size: Option<i64>,
+    /// Records over all pages.
+    pub total_records: Option<i64>,
+    /// This page's records.
+    #[serde(default = "Vec::new")]
+    pub records: Vec<T>,
+}
+
+/// One `statusMessages[]` entry (TrackedDownloadStatusMessage).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusMessage {
+    /// Usually the release or file name.
+    pub title: Option<String>,
+    /// Reasons.
+    #[serde(default)]
+    pub messages: Option<Vec<String>>,
+}
+
+/// One queue record (QueueResource). Sonarr sends one per episode, Lidarr one per album.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRecord {
+    /// Synthetic record id, used to delete the item.
+    pub id: Option<i64>,
+    /// Download client id; upper-case info-hash for qBittorrent. Absent for pending items.
+    pub download_id: Option<String>,
+    /// Release title.
+    pub title: Option<String>,
+    /// Client-side status, camelCase enum or PascalCase string.
+    pub status: Option<String>,
+    /// `ok` | `warning` | `error`.
+    pub tracked_download_status: Option<String>,
+    /// `downloading`, `importBlocked`, `importPending`, `imported`, ...
+    pub tracked_download_state: Option<String>,
+    /// Reasons for warnings / blocked imports.
+    pub status_messages: Option<Vec<StatusMessage>>,
+    /// Client error text.
+    pub error_message: Option<String>,
+    /// `torrent` | `usenet` | `unknown`.
+    pub protocol: Option<String>,
+    /// Name of the download client as configured in the Arr.
+    pub download_client: Option<String>,
+    /// Content path after remote path mapping.
+    pub output_path: Option<String>,
+    /// Bytes (sent as a JSON number that may carry a fraction).
+    pub size: Option<f64>,
+    /// Bytes left; current builds spell it `sizeleft`.
+    pub sizeleft: Option<f64>,
+    /// Bytes left; the announced future spelling.
+    #[serde(rename = "sizeLeft")]
+    pub size_left: Option<f64>,
+    /// .NET TimeSpan text; current builds spell it `timeleft`.
+    pub timeleft: Option<String>,
+    /// The announced future spelling of `timeleft`.
+    #[serde(rename = "timeLeft")]
+    pub time_left: Option<String>,
+    /// Radarr.
+    pub movie_id: Option<i64>,
+    /// Sonarr.
+    pub series_id: Option<i64>,
+    /// Sonarr.
+    pub episode_id: Option<i64>,
+    /// Sonarr.
+    pub season_number: Option<i64>,
+    /// Lidarr.
+    pub artist_id: Option<i64>,
+    /// Lidarr.
+    pub album_id: Option<i64>,
+}
+
+impl QueueRecord {
+    /// Bytes left, whichever spelling was sent.
+    pub fn bytes_left(&self) -> Option<f64> {
+        self.sizeleft.or(self.size_left)
+    }
+
+    /// Time left, whichever spelling was sent.
+    pub fn time_remaining(&self) -> Option<&str> {
+        self.timeleft.as_deref().or(self.time_left.as_deref())
+    }
+}
+
+/// One history record (HistoryResource), the fields sweeparr reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    /// History record id.
+    pub id: Option<i64>,
+    /// Download client id.
+    pub download_id: Option<String>,
+    /// camelCase event name (older builds may send the integer value).
+    pub event_type: Option<Value>,
+    /// Release or file title.
+    pub source_title: Option<String>,
+    /// ISO-8601 UTC.
+    pub date: Option<String>,
+}
+
+impl HistoryRecord {
+    /// True when this record is an import of a download for an Arr of `kind`.
+    pub fn is_import(&self, kind: ArrKind) -> bool {
+        match &self.event_type {
+            Some(Value::String(name)) => {
+                let name = name.to_ascii_lowercase();
+                match kind {
+                    ArrKind::Radarr | ArrKind::Sonarr => name == "downloadfolderimported",
+                    ArrKind::Lidarr => name == "downloadimported" || name == "trackfileimported",
+                }
+            }
+            // Integer values: 3 is downloadFolderImported (Radarr, Sonarr) or
+            // trackFileImported (Lidarr); 8 is Lidarr's downloadImported.
+            Some(Value::Number(n)) => matches!(
+                (kind, n.as_i64()),
+                (ArrKind::Radarr | ArrKind::Sonarr, Some(3)) | (ArrKind::Lidarr, Some(3 | 8))
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// The reply to `POST command` / `GET command/{id}` (CommandResource), the fields read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandReply {
+    /// Command id, for polling.
+    pub id: Option<i64>,
+    /// Command name, e.g. "DownloadedMoviesScan".
+    pub name: Option<String>,
+    /// `queued`, `started`, `completed`, `failed`, ...
+    pub status: Option<String>,
+    /// `unknown`, `successful`, `unsuccessful`.
+    pub result: Option<String>,
+    /// Progress or failure text.
+    pub message: Option<String>,
+}
+
+/// Folds queue records into downloads keyed by upper-case `downloadId`.
+///
+/// Records without a download id (pending / delayed releases) are skipped. Record ids are
+/// kept in arrival order without duplicates; the first record of a download gives its title
+/// and states; messages of all records are collected without repeats.
+pub fn group_queue(records: Vec<QueueRecord>) -> BTreeMap<String, QueueDownload> {
+    let mut out: BTreeMap<String, QueueDownload> = BTreeMap::new();
+    for record in records {
+        let Some(download_id) = record.download_id.as_deref().map(str::trim) else {
+            continue;
+        };
+        if download_id.is_empty() {
+            continue;
+        }
+        let key = download_id.to_ascii_uppercase();
+        let entry = out.entry(key.clone()).or_insert_with(|| QueueDownload {
+            download_id: key,
+            ..QueueDownload::default()
+        });
+        if let Some(id) = record.id
+            && !entry.record_ids.contains(&id)
+        {
+            entry.record_ids.push(id);
+        }
+        fill_lower(&mut entry.status, record.status.as_deref());
+        fill_lower(
+            &mut entry.tracked_state,
+            record.tracked_download_state.as_deref(),
+        );
+        fill_lower(
+            &mut entry.tracked_status,
+            record.tracked_download_status.as_deref(),
+        );
+        if entry.title.is_empty()
+            && let Some(title) = record.title
+        {
+            entry.title = title;
+        }
+        let texts = record
+            .status_messages
+            .into_iter()
+            .flatten()
+            .flat_map(|m| m.title.into_iter().chain(m.messages.into_iter().flatten()))
+            .chain(record.error_message);
+        for text in texts {
+            if !text.trim().is_empty() && !entry.messages.contains(&text) {
+                entry.messages.push(text);
+            }
+        }
+    }
+    out
+}
+
+/// Sets `slot` to the lower-cased `value` unless it already holds something.
+fn fill_lower(slot: &mut String, value: Option<&str>) {
+    if slot.is_empty()
+        && let Some(v) = value
+    {
+        *slot = v.trim().to_ascii_lowercase();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(json: &str) -> Paged<QueueRecord> {
+        serde_json::from_str(json).expect("queue page parses")
+    }
+
+    /// A Radarr 5.x reply: camelCase enums, nulls omitted, `sizeleft`/`timeleft`.
+    const RADARR_PAGE: &str = r#"{
+      "page": 1, "pageSize": 500, "sortKey": "timeleft", "sortDirection": "ascending",
+      "totalRecords": 2,
+      "records": [
+        {"movieId": 12, "languages": [{"id": 1, "name": "English"}],
+         "quality": {"quality": {"id": 7, "name": "Bluray-1080p", "source": "bluray", "resolution": 1080},
+                     "revision": {"version": 1, "real": 0, "isRepack": false}},
+         "customFormats": [], "customFormatScore": 0, "size": 8589934592.0,
+         "title": "Some.Movie.2020.1080p.BluRay.x264-GRP",
+         "added": "2024-05-01T10:00:00Z", "status": "completed",
+         "trackedDownloadStatus": "warning", "trackedDownloadState": "importBlocked",
+         "statusMessages": [{"title": "Some.Movie.2020.1080p.BluRay.x264-GRP.mkv",
+                             "messages": ["No files found are eligible for import"]}],
+         "downloadId": "ABCDEF0123456789ABCDEF0123456789ABCDEF01",
+         "protocol": "torrent", "downloadClient": "qBittorrent",
+         "downloadClientHasPostImportCategory": false, "indexer": "Tracker",
+         "outputPath": "/downloads/radarr/Some.Movie.2020", "sizeleft": 0, "timeleft": "00:00:00",
+         "id": 1730185472},
+        {"movieId": 13, "size": 0, "title": "Pending.Movie.2021", "status": "delay",
+         "trackedDownloadStatus": "ok", "trackedDownloadState": "downloading",
+         "statusMessages": [], "protocol": "torrent", "id": 77}
+      ]
+    }"#;
+
+    #[test]
+    fn radarr_record_parses_and_pending_item_without_download_id_is_skipped() {
+        let page = page(RADARR_PAGE);
+        assert_eq!(page.total_records, Some(2));
+        assert_eq!(page.records[0].bytes_left(), Some(0.0));
+        assert_eq!(page.records[0].time_remaining(), Some("00:00:00"));
+        assert_eq!(page.records[0].movie_id, Some(12));
+        assert!(page.records[1].download_id.is_none());
+        let queue = group_queue(page.records);
+        assert_eq!(queue.len(), 1);
+        let d = &queue["ABCDEF0123456789ABCDEF0123456789ABCDEF01"];
+        assert_eq!(d.record_ids, vec![1730185472]);
+        assert_eq!(d.status, "completed");
+        assert_eq!(d.tracked_state, "importblocked");
+        assert_eq!(d.tracked_status, "warning");
+        assert_eq!(
+            d.messages,
+            vec![
+                "Some.Movie.2020.1080p.BluRay.x264-GRP.mkv".to_string(),
+                "No files found are eligible for import".to_string()
+            ]
+        );
+        assert!(d.import_problem());
+    }
+
+    #[test]
+    fn sonarr_episode_records_sharing_a_download_id_become_one_download() {
+        let records: Vec<QueueRecord> = (0..3)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "seriesId": 5, "episodeId": 100 + i, "seasonNumber": 2,
+                    "title": "Show.S02.1080p.WEB.h264-GRP", "status": "downloading",
+                    "trackedDownloadStatus": "ok", "trackedDownloadState": "downloading",
+                    "statusMessages": [], "episodeHasFile": false,
+                    "downloadId": "1111111111111111111111111111111111111111",
+                    "protocol": "torrent", "size": 4.0e9, "sizeleft": 1.5e9,
+                    "timeleft": "1.02:03:04", "id": 9000 + i
+                }))
+                .unwrap()
+            })
+            .collect();
+        assert_eq!(records[1].season_number, Some(2));
+        let queue = group_queue(records);
+        assert_eq!(queue.len(), 1);
+        let d = &queue["1111111111111111111111111111111111111111"];
+        assert_eq!(d.record_ids, vec![9000, 9001, 9002]);
+        assert_eq!(d.title, "Show.S02.1080p.WEB.h264-GRP");
+        assert!(d.messages.is_empty());
+    }
+
+    #[test]
+    fn lidarr_per_album_records_with_pascal_case_status_are_lower_cased() {
+        let json = r#"{"page":1,"pageSize":500,"sortKey":"timeleft","sortDirection":"ascending",
+          "totalRecords":2,"records":[
+          {"artistId":3,"albumId":30,"title":"Artist - Discography (2001-2010) FLAC",
+           "status":"Warning","trackedDownloadStatus":"Warning",
+           "trackedDownloadState":"importFailed",
+           "statusMessages":[{"title":"01 - Track.flac","messages":["Album match is not close enough"]}],
+           "errorMessage":"Import failed","downloadId":"abcdabcdabcdabcdabcdabcdabcdabcdabcdabcd",
+           "protocol":"torrent","trackFileCount":0,"trackHasFileCount":0,"downloadForced":false,
+           "sizeLeft":0,"id":41},
+          {"artistId":3,"albumId":31,"title":"Artist - Discography (2001-2010) FLAC",
+           "status":"Warning","trackedDownloadStatus":"Warning",
+           "trackedDownloadState":"importFailed",
+           "statusMessages":[{"title":"01 - Track.flac","messages":["Album match is not close enough"]}],
+           "errorMessage":"Import failed","downloadId":"ABCDABCDABCDABCDABCDABCDABCDABCDABCDABCD",
+           "protocol":"torrent","id":42}]}"#;
+        let page = page(json);
+        assert_eq!(page.records[0].bytes_left(), Some(0.0));
+        let queue = group_queue(page.records);
+        let d = &queue["ABCDABCDABCDABCDABCDABCDABCDABCDABCDABCD"];
+        assert_eq!(d.record_ids, vec![41, 42]);
+        assert_eq!(d.status, "warning");
+        assert_eq!(d.tracked_state, "importfailed");
+        assert_eq!(d.tracked_status, "warning");
+        assert_eq!(
+            d.messages,
+            vec![
+                "01 - Track.flac",
+                "Album match is not close enough",
+                "Import failed"
+            ]
+        );
+    }
+
+    #[test]
+    fn record_with_every_null_omitted_parses() {
+        let page = page(r#"{"records":[{"id":5},{}]}"#);
+        assert_eq!(page.records.len(), 2);
+        assert!(page.total_records.is_none());
+        assert!(group_queue(page.records).is_empty());
+        let empty = page_of_nothing();
+        assert!(empty.records.is_empty());
+    }
+
+    fn page_of_nothing() -> Paged<QueueRecord> {
+        page(r#"{"page":1,"pageSize":500,"totalRecords":0}"#)
+    }
+
+    #[test]
+    fn system_status_reads_app_name_and_version() {
+        let s: SystemStatus = serde_json::from_str(
+            r#"{"appName":"Sonarr","instanceName":"Sonarr","version":"4.0.10.2544",
+                "buildTime":"2024-09-01T00:00:00Z","isDebug":false,"isProduction":true,
+                "urlBase":"/sonarr","sqliteVersion":"3.44.2","branch":"main"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.app_name.as_deref(), Some("Sonarr"));
+        assert_eq!(s.version.as_deref(), Some("4.0.10.2544"));
+        assert_eq!(s.url_base.as_deref(), Some("/sonarr"));
+    }
+
+    #[test]
+    fn import_events_are_recognised_per_kind() {
+        let rec = |event: Value| HistoryRecord {
+            event_type: Some(event),
+            ..HistoryRecord::default()
+        };
+        let folder = rec(Value::from("downloadFolderImported"));
+        assert!(folder.is_import(ArrKind::Radarr));
+        assert!(folder.is_import(ArrKind::Sonarr));
+        assert!(!folder.is_import(ArrKind::Lidarr));
+        assert!(rec(Value::from("DownloadImported")).is_import(ArrKind::Lidarr));
+        assert!(rec(Value::from("trackFileImported")).is_import(ArrKind::Lidarr));
+        assert!(!rec(Value::from("grabbed")).is_import(ArrKind::Radarr));
+        assert!(!rec(Value::from("downloadFailed")).is_import(ArrKind::Lidarr));
+        assert!(rec(Value::from(3)).is_import(ArrKind::Radarr));
+        assert!(rec(Value::from(8)).is_import(ArrKind::Lidarr));
+        assert!(!rec(Value::from(1)).is_import(ArrKind::Sonarr));
+        assert!(!HistoryRecord::default().is_import(ArrKind::Radarr));
+    }
+
+    #[test]
+    fn history_page_parses_realistic_records() {
+        let page: Paged<HistoryRecord> = serde_json::from_str(
+            r#"{"page":1,"pageSize":100,"sortKey":"date","sortDirection":"descending",
+                "totalRecords":2,"records":[
+                {"episodeId":100,"seriesId":5,"sourceTitle":"Show.S02E01.mkv",
+                 "quality":{"quality":{"id":3,"name":"WEBDL-1080p"}},"qualityCutoffNotMet":false,
+                 "date":"2024-05-02T10:00:00Z","downloadId":"1111111111111111111111111111111111111111",
+                 "eventType":"downloadFolderImported",
+                 "data":{"droppedPath":"/downloads/x.mkv","importedPath":"/tv/x.mkv"},"id":501},
+                {"episodeId":100,"seriesId":5,"sourceTitle":"Show.S02.1080p.WEB.h264-GRP",
+                 "date":"2024-05-01T10:00:00Z","downloadId":"1111111111111111111111111111111111111111",
+                 "eventType":"grabbed","data":{"indexer":"Tracker","torrentInfoHash":"1111"},"id":400}]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.records.len(), 2);
+        assert!(page.records[0].is_import(ArrKind::Sonarr));
+        assert!(!page.records[1].is_import(ArrKind::Sonarr));
+    }
+
+    #[test]
+    fn command_reply_parses() {
+        let c: CommandReply = serde_json::from_str(
+            r#"{"name":"DownloadedMoviesScan","commandName":"Downloaded Movies Scan",
+                "body":{"path":"/downloads/x","downloadClientId":"ABC","importMode":"auto",
+                        "sendUpdatesToClient":false,"updateScheduledTask":true},
+                "priority":"normal","status":"queued","result":"unknown",
+                "queued":"2024-05-01T10:00:00Z","trigger":"manual","id":1234}"#,
+        )
+        .unwrap();
+        assert_eq!(c.id, Some(1234));
+        assert_eq!(c.status.as_deref(), Some("queued"));
+    }
+}
