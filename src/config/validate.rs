@@ -1,0 +1,357 @@
+//! From the file as written ([`RawConfig`]) to the typed [`Config`]: defaults, per-Arr
+//! overrides, normalisation and every check that needs more than the value's type.
+//!
+//! Secrets are not resolved here: their sources are set (file paths made absolute) and
+//! their values left empty for `load` to fill.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::defaults::{QBIT_USERNAME, STATE_PATH};
+use super::error::ConfigError;
+use super::raw::{
+    Ratio, RawArr, RawBackend, RawConfig, RawHealth, RawImportMode, RawQbit, RawRun, RawSecret,
+    RawSeedMode, RawSeeding, RawState, RawTracker, Threshold,
+};
+use super::secret::{Secret, SecretSource};
+use super::types::{
+    ArrConfig, Backend, Config, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode,
+    Seeding, StateConfig, TrackerRule,
+};
+use super::values::{
+    check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
+};
+
+/// Where the text came from, for messages and relative paths.
+pub(crate) struct Ctx<'a> {
+    /// File path or `<inline SWEEPARR_CONFIG_TOML>`.
+    pub origin: &'a str,
+    /// Folder relative paths are resolved against.
+    pub base_dir: &'a Path,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn invalid(
+        &self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            origin: self.origin.to_owned(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Applies defaults and overrides and checks everything; secrets stay unresolved.
+pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
+    let state = state(&raw.state, ctx)?;
+    let run = run(&raw.run, ctx)?;
+    let mut qbit = BTreeMap::new();
+    for (name, entry) in &raw.qbit {
+        qbit.insert(name.clone(), qbit_instance(name, entry, ctx)?);
+    }
+    let health = merge_health(&Health::default(), &raw.health, "health", ctx)?;
+    let goal = merge_goal(&SeedGoal::default(), GoalPatch::from(&raw.seeding));
+    let global_trackers = raw.seeding.tracker.as_deref().unwrap_or_default();
+    // Checked once on their own, so a bad rule is reported even when no Arr uses it.
+    trackers(global_trackers, &goal, "seeding.tracker", ctx)?;
+    let mut arr = BTreeMap::new();
+    let mut categories: BTreeMap<String, String> = BTreeMap::new();
+    for (name, entry) in &raw.arr {
+        let built = arr_entry(name, entry, &health, &goal, global_trackers, ctx)?;
+        let folded = built.category.to_lowercase();
+        if let Some(other) = categories.insert(folded, name.clone()) {
+            return Err(ctx.invalid(
+                format!("arr.{name}.category"),
+                format!(
+                    "category {:?} is already used by arr.{other}; expected a category \
+                     unique to each Arr",
+                    built.category
+                ),
+            ));
+        }
+        arr.insert(name.clone(), built);
+    }
+    Ok(Config {
+        source: ctx.origin.to_owned(),
+        state,
+        run,
+        qbit,
+        arr,
+    })
+}
+
+fn state(raw: &RawState, ctx: &Ctx) -> Result<StateConfig, ConfigError> {
+    let mut state = StateConfig::default_in(ctx.base_dir);
+    if let Some(backend) = raw.backend {
+        state.backend = backend.into();
+    }
+    let path = raw.path.as_deref().unwrap_or(Path::new(STATE_PATH));
+    if path.as_os_str().is_empty() {
+        return Err(ctx.invalid(
+            "state.path",
+            "expected a folder path, found an empty string",
+        ));
+    }
+    state.path = ctx.base_dir.join(path);
+    if let Some(table) = &raw.table {
+        check_table(table).map_err(|e| ctx.invalid("state.table", e))?;
+        state.table = table.clone();
+    }
+    if let Some(endpoint) = &raw.endpoint_url {
+        let url = http_url(
+            Some(endpoint),
+            "state.endpoint_url",
+            "http://127.0.0.1:8000",
+            ctx,
+        )?;
+        state.endpoint_url = Some(url);
+    }
+    Ok(state)
+}
+
+fn run(raw: &RawRun, ctx: &Ctx) -> Result<RunConfig, ConfigError> {
+    let base = RunConfig::default();
+    let protect_tag = raw.protect_tag.clone().unwrap_or(base.protect_tag);
+    if protect_tag.trim().is_empty() || protect_tag.contains(',') {
+        return Err(ctx.invalid(
+            "run.protect_tag",
+            "expected a qBittorrent tag name: not empty, no ','",
+        ));
+    }
+    Ok(RunConfig {
+        dry_run: raw.dry_run.unwrap_or(base.dry_run),
+        protect_tag,
+        max_deletions: raw.max_deletions.unwrap_or(base.max_deletions),
+        ignore_younger_than: threshold(raw.ignore_younger_than, base.ignore_younger_than),
+        deadline: positive(raw.deadline, base.deadline, "run.deadline", ctx)?,
+        tag_actions: raw.tag_actions.unwrap_or(base.tag_actions),
+        http_timeout: positive(raw.http_timeout, base.http_timeout, "run.http_timeout", ctx)?,
+    })
+}
+
+fn qbit_instance(name: &str, raw: &RawQbit, ctx: &Ctx) -> Result<QbitConfig, ConfigError> {
+    let key = format!("qbit.{name}");
+    check_name(name, &key, ctx)?;
+    let url = http_url(
+        raw.url.as_deref(),
+        &format!("{key}.url"),
+        "http://127.0.0.1:8080",
+        ctx,
+    )?;
+    let password = raw
+        .password
+        .as_ref()
+        .map_or(SecretSource::Literal(String::new()), |s| {
+            secret_source(s, ctx)
+        });
+    Ok(QbitConfig {
+        name: name.to_owned(),
+        url,
+        username: raw.username.clone().unwrap_or(QBIT_USERNAME.to_owned()),
+        password_source: password,
+        password: Secret::default(),
+        disabled: raw.disabled.unwrap_or(false),
+        path_map: path_map(raw.path_map.as_ref(), &format!("{key}.path_map"), ctx)?,
+        tls_insecure: raw.tls_insecure.unwrap_or(false),
+    })
+}
+
+fn arr_entry(
+    name: &str,
+    raw: &RawArr,
+    health: &Health,
+    goal: &SeedGoal,
+    global_trackers: &[RawTracker],
+    ctx: &Ctx,
+) -> Result<ArrConfig, ConfigError> {
+    let key = format!("arr.{name}");
+    check_name(name, &key, ctx)?;
+    let kind = raw.kind.ok_or_else(|| {
+        ctx.invalid(
+            format!("{key}.kind"),
+            "missing; expected one of radarr, sonarr, lidarr",
+        )
+    })?;
+    let url = http_url(
+        raw.url.as_deref(),
+        &format!("{key}.url"),
+        "http://127.0.0.1:7878",
+        ctx,
+    )?;
+    let api_key_source = match &raw.api_key {
+        Some(RawSecret(SecretSource::Literal(v))) if v.is_empty() => None,
+        Some(secret) => Some(secret_source(secret, ctx)),
+        None => None,
+    }
+    .ok_or_else(|| {
+        ctx.invalid(
+            format!("{key}.api_key"),
+            "missing; expected the Arr's API key (Settings > General), e.g. \
+             { env = \"RADARR_API_KEY\" }",
+        )
+    })?;
+    let category = raw.category.clone().unwrap_or_default();
+    if category.trim().is_empty() {
+        return Err(ctx.invalid(
+            format!("{key}.category"),
+            "expected the qBittorrent category of this Arr's downloads (not empty)",
+        ));
+    }
+    let health = match &raw.health {
+        Some(over) => merge_health(health, over, &format!("{key}.health"), ctx)?,
+        None => health.clone(),
+    };
+    let empty = RawSeeding::default();
+    let seeding = raw.seeding.as_ref().unwrap_or(&empty);
+    let goal = merge_goal(goal, GoalPatch::from(seeding));
+    let trackers = match &seeding.tracker {
+        Some(own) => trackers(own, &goal, &format!("{key}.seeding.tracker"), ctx)?,
+        None => trackers(global_trackers, &goal, "seeding.tracker", ctx)?,
+    };
+    Ok(ArrConfig {
+        name: name.to_owned(),
+        kind,
+        url,
+        api_key_source,
+        api_key: Secret::default(),
+        category,
+        import_mode: raw.import_mode.map_or(ImportMode::Auto, Into::into),
+        health,
+        seeding: Seeding { goal, trackers },
+        tls_insecure: raw.tls_insecure.unwrap_or(false),
+    })
+}
+
+fn merge_health(
+    base: &Health,
+    raw: &RawHealth,
+    key: &str,
+    ctx: &Ctx,
+) -> Result<Health, ConfigError> {
+    let blocked_extensions = match &raw.blocked_extensions {
+        Some(list) => extensions(list, &format!("{key}.blocked_extensions"), ctx)?,
+        None => base.blocked_extensions.clone(),
+    };
+    Ok(Health {
+        stalled_after: threshold(raw.stalled_after, base.stalled_after),
+        max_eta: threshold(raw.max_eta, base.max_eta),
+        unavailable_after: threshold(raw.unavailable_after, base.unavailable_after),
+        remove_unregistered: raw.remove_unregistered.unwrap_or(base.remove_unregistered),
+        blocked_extensions,
+        failed_import_after: threshold(raw.failed_import_after, base.failed_import_after),
+        research: raw.research.unwrap_or(base.research),
+    })
+}
+
+/// The goal keys shared by `[seeding]`, `[arr.NAME.seeding]` and `[[seeding.tracker]]`.
+struct GoalPatch {
+    ratio: Option<Ratio>,
+    time: Option<Threshold>,
+    mode: Option<RawSeedMode>,
+    delete_files: Option<bool>,
+    min_time: Option<Threshold>,
+}
+
+impl From<&RawSeeding> for GoalPatch {
+    fn from(s: &RawSeeding) -> Self {
+        GoalPatch {
+            ratio: s.ratio,
+            time: s.time,
+            mode: s.mode,
+            delete_files: s.delete_files,
+            min_time: s.min_time,
+        }
+    }
+}
+
+impl From<&RawTracker> for GoalPatch {
+    fn from(t: &RawTracker) -> Self {
+        GoalPatch {
+            ratio: t.ratio,
+            time: t.time,
+            mode: t.mode,
+            delete_files: t.delete_files,
+            min_time: t.min_time,
+        }
+    }
+}
+
+/// Each key present replaces the base's; `min_time = "off"` means no minimum.
+fn merge_goal(base: &SeedGoal, patch: GoalPatch) -> SeedGoal {
+    SeedGoal {
+        ratio: patch.ratio.map_or(base.ratio, |r| r.0),
+        time: threshold(patch.time, base.time),
+        mode: patch.mode.map_or(base.mode, Into::into),
+        delete_files: patch.delete_files.unwrap_or(base.delete_files),
+        min_time: patch
+            .min_time
+            .map_or(base.min_time, |t| t.0.unwrap_or(Duration::ZERO)),
+    }
+}
+
+fn trackers(
+    raw: &[RawTracker],
+    base: &SeedGoal,
+    key: &str,
+    ctx: &Ctx,
+) -> Result<Vec<TrackerRule>, ConfigError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let host_key = format!("{key}[{i}].host");
+            let host = rule.host.as_deref().unwrap_or("").trim();
+            let host = host.trim_start_matches('.').to_ascii_lowercase();
+            if host.is_empty() {
+                return Err(ctx.invalid(
+                    host_key,
+                    "missing; expected a tracker host name such as tracker.example.org",
+                ));
+            }
+            if host.contains(['/', ':', ' ', '@']) {
+                return Err(ctx.invalid(
+                    host_key,
+                    format!(
+                        "expected a bare host name such as tracker.example.org (no scheme, \
+                         port or path), found {host:?}"
+                    ),
+                ));
+            }
+            Ok(TrackerRule {
+                host,
+                goal: merge_goal(base, GoalPatch::from(rule)),
+            })
+        })
+        .collect()
+}
+
+impl From<RawBackend> for Backend {
+    fn from(raw: RawBackend) -> Self {
+        match raw {
+            RawBackend::File => Backend::File,
+            RawBackend::Dynamodb => Backend::Dynamodb,
+        }
+    }
+}
+
+impl From<RawImportMode> for ImportMode {
+    fn from(raw: RawImportMode) -> Self {
+        match raw {
+            RawImportMode::Auto => ImportMode::Auto,
+            RawImportMode::Move => ImportMode::Move,
+            RawImportMode::Copy => ImportMode::Copy,
+        }
+    }
+}
+
+impl From<RawSeedMode> for SeedMode {
+    fn from(raw: RawSeedMode) -> Self {
+        match raw {
+            RawSeedMode::Any => SeedMode::Any,
+            RawSeedMode::All => SeedMode::All,
+        }
+    }
+}
