@@ -3,6 +3,7 @@
 //! [`Store`] is the one interface; [`file::FileStore`] (embedded, the default) and the
 //! DynamoDB backend implement it and pass the same test suite.
 
+pub mod dynamo;
 pub mod file;
 pub mod record;
 

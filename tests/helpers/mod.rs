@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod fake_arr;
+pub mod moto;
 pub mod qbit;
+pub mod store_suite;
 pub mod torrent;
 pub mod tracker;

@@ -1,0 +1,104 @@
+//! `save` on DynamoDB: BatchWriteItem in chunks of 25, retrying what was left unprocessed.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::WriteRequest;
+use futures::{StreamExt, TryStreamExt};
+
+use super::{DynamoStore, unavailable};
+use crate::state::StoreError;
+
+/// Most write requests DynamoDB takes in one BatchWriteItem.
+pub(super) const CHUNK: usize = 25;
+/// Tries per chunk (first send included) before giving up on unprocessed items.
+const MAX_TRIES: u32 = 8;
+/// Pause before the second try; doubled each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// Longest pause between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Chunks in flight at once.
+const PARALLEL_CHUNKS: usize = 4;
+
+/// Error codes of a request DynamoDB refused for load, worth sending again.
+fn is_throttling(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "ProvisionedThroughputExceededException"
+                | "RequestLimitExceeded"
+                | "ThrottlingException"
+                | "Throttling"
+        )
+    )
+}
+
+impl DynamoStore {
+    /// Sends every request, in chunks of [`CHUNK`].
+    pub(super) async fn write_batches(
+        &self,
+        requests: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
+        let chunks: Vec<Vec<WriteRequest>> = requests
+            .chunks(CHUNK)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
+        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_chunk(chunk)))
+            .buffer_unordered(PARALLEL_CHUNKS)
+            .try_collect::<()>()
+            .await
+    }
+
+    async fn write_chunk(&self, mut pending: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=MAX_TRIES {
+            let sent = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(out) => {
+                    pending = out
+                        .unprocessed_items
+                        .and_then(|mut m| m.remove(&self.table))
+                        .unwrap_or_default();
+                    if pending.is_empty() {
+                        return Ok(());
+                    }
+                    tracing::debug!(table = %self.table, attempt, left = pending.len(),
+                        "BatchWriteItem left items unprocessed");
+                }
+                Err(e) if is_throttling(e.code()) => {
+                    tracing::warn!(table = %self.table, attempt, "BatchWriteItem throttled");
+                }
+                Err(e) => return Err(unavailable(&self.table, "BatchWriteItem", e)),
+            }
+            if attempt < MAX_TRIES {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "dynamodb table {}: {} writes still unprocessed after {MAX_TRIES} tries",
+            self.table,
+            pending.len()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_throttling;
+
+    #[test]
+    fn throttling_codes_are_retried_others_not() {
+        assert!(is_throttling(Some(
+            "ProvisionedThroughputExceededException"
+        )));
+        assert!(is_throttling(Some("ThrottlingException")));
+        assert!(!is_throttling(Some("ValidationException")));
+        assert!(!is_throttling(None));
+    }
+}

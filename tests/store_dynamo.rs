@@ -1,0 +1,340 @@
+//! The DynamoDB backend against an emulator: the shared store suite, plus table layout,
+//! batching and lease behaviour seen on the items themselves.
+
+mod helpers;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region};
+use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
+use aws_sdk_dynamodb::types::{AttributeValue, Select, TimeToLiveStatus};
+use helpers::moto::{DynamoEndpoint, dynamo_endpoint, free_port};
+use helpers::store_suite::{self, MakeStore, NOW, lease_req, search, torrent};
+use sweeparr::state::dynamo::DynamoStore;
+use sweeparr::state::record::lease_pk;
+use sweeparr::state::{Store, StoreError};
+
+/// Records the number of write requests of every BatchWriteItem the client sends.
+#[derive(Debug, Default, Clone)]
+struct BatchSizes(Arc<Mutex<Vec<usize>>>);
+
+impl Intercept for BatchSizes {
+    fn name(&self) -> &'static str {
+        "batch-sizes"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(input) = context.input().downcast_ref::<BatchWriteItemInput>() {
+            let n = input
+                .request_items()
+                .map_or(0, |m| m.values().map(Vec::len).sum());
+            self.0.lock().unwrap().push(n);
+        }
+        Ok(())
+    }
+}
+
+/// A store on a new, initialised `table`.
+async fn new_table(endpoint: &DynamoEndpoint, table: &str) -> DynamoStore {
+    let store = DynamoStore::new(endpoint.client(), table.to_string());
+    assert!(
+        store.init_table().await.unwrap(),
+        "table {table} is created"
+    );
+    store
+}
+
+async fn raw_item(
+    client: &Client,
+    table: &str,
+    key: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(key.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+#[tokio::test]
+async fn init_table_is_idempotent_and_the_whole_suite_passes() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    let store = DynamoStore::new(client.clone(), "suite".to_string());
+    assert!(
+        store.init_table().await.unwrap(),
+        "first init creates the table"
+    );
+    assert!(!store.init_table().await.unwrap(), "second init finds it");
+    let ttl = client
+        .describe_time_to_live()
+        .table_name("suite")
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+    // Small Scan pages, so that 3,000 records need several pages.
+    let make = move || {
+        Box::new(DynamoStore::new(client.clone(), "suite".to_string()).with_scan_page_limit(500))
+            as Box<dyn Store>
+    };
+    let took = store_suite::run_all(&make as MakeStore).await;
+    eprintln!("dynamodb store suite on {} took {took:?}", endpoint.kind);
+}
+
+#[tokio::test]
+async fn sixty_records_are_saved_by_one_call_in_chunks_of_25() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    new_table(&endpoint, "chunks").await;
+    let sizes = BatchSizes::default();
+    let counted = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(sizes.clone())
+            .build(),
+    );
+    let store = DynamoStore::new(counted, "chunks".to_string());
+
+    let records: Vec<_> = (0..60).map(|i| search("movies", i, NOW)).collect();
+    assert_eq!(store.save(&records, &[]).await.unwrap(), 60);
+    let mut sent = sizes.0.lock().unwrap().clone();
+    sent.sort_unstable();
+    assert_eq!(sent, [10, 25, 25], "BatchWriteItem calls and their sizes");
+    let count = client
+        .scan()
+        .table_name("chunks")
+        .select(Select::Count)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .count;
+    assert_eq!(count, 60);
+    assert_eq!(store.load(NOW).await.unwrap().len(), 60);
+}
+
+#[tokio::test]
+async fn lease_is_a_conditional_write_refused_to_a_second_run() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    let first = new_table(&endpoint, "lease").await;
+    let second = DynamoStore::new(endpoint.client(), "lease".to_string());
+
+    first
+        .acquire_lease(&lease_req("main,seedbox", "run-1", NOW, 600))
+        .await
+        .unwrap();
+    let item = raw_item(&client, "lease", "lease#main,seedbox")
+        .await
+        .unwrap();
+    assert_eq!(item.get("holder"), Some(&s("run-1")));
+    assert_eq!(item.get("until"), Some(&n(NOW + 600)));
+    assert_eq!(
+        item.get("expires_at"),
+        Some(&n(NOW + 600 + 86_400)),
+        "TTL attribute"
+    );
+    assert_eq!(item.get("kind"), Some(&s("lease")));
+
+    match second
+        .acquire_lease(&lease_req("main,seedbox", "run-2", NOW + 599, 600))
+        .await
+    {
+        Err(StoreError::LeaseHeld { holder, until }) => {
+            assert_eq!((holder.as_str(), until), ("run-1", NOW + 600));
+        }
+        other => panic!("expected LeaseHeld, got {other:?}"),
+    }
+    // A run that does not hold the lease cannot delete it.
+    second.release_lease("main,seedbox", "run-2").await.unwrap();
+    let item = raw_item(&client, "lease", "lease#main,seedbox")
+        .await
+        .unwrap();
+    assert_eq!(item.get("holder"), Some(&s("run-1")));
+
+    first.release_lease("main,seedbox", "run-1").await.unwrap();
+    assert!(
+        raw_item(&client, "lease", "lease#main,seedbox")
+            .await
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn expired_lease_of_a_crashed_run_is_taken_over() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    let store = new_table(&endpoint, "takeover").await;
+    // Left by a run that crashed: never released.
+    client
+        .put_item()
+        .table_name("takeover")
+        .item("pk", s(&lease_pk("main")))
+        .item("kind", s("lease"))
+        .item("scope", s("main"))
+        .item("holder", s("crashed-run"))
+        .item("until", n(NOW - 1))
+        .send()
+        .await
+        .unwrap();
+
+    store
+        .acquire_lease(&lease_req("main", "next-run", NOW, 600))
+        .await
+        .unwrap();
+    let item = raw_item(&client, "takeover", &lease_pk("main"))
+        .await
+        .unwrap();
+    assert_eq!(item.get("holder"), Some(&s("next-run")));
+    // The crashed run's late release leaves the new lease alone.
+    store.release_lease("main", "crashed-run").await.unwrap();
+    let item = raw_item(&client, "takeover", &lease_pk("main"))
+        .await
+        .unwrap();
+    assert_eq!(item.get("holder"), Some(&s("next-run")));
+}
+
+#[tokio::test]
+async fn items_follow_the_table_layout_and_unreadable_ones_are_skipped() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    let store = new_table(&endpoint, "layout").await;
+    let table = client
+        .describe_table()
+        .table_name("layout")
+        .send()
+        .await
+        .unwrap();
+    let schema = table.table().unwrap().key_schema();
+    assert_eq!(schema.len(), 1, "partition key only");
+    assert_eq!(schema[0].attribute_name(), "pk");
+
+    let mut gone = store_suite::full_torrent("main", 1);
+    gone.expires_at = Some(NOW + 100);
+    let kept = torrent("main", 2);
+    let records = [sweeparr::state::Record::Torrent(gone.clone()), kept.clone()];
+    store.save(&records, &[]).await.unwrap();
+
+    let item = raw_item(&client, "layout", &records[0].key())
+        .await
+        .unwrap();
+    assert_eq!(item.get("kind"), Some(&s("torrent")));
+    assert_eq!(item.get("instance"), Some(&s("main")));
+    assert_eq!(item.get("hash"), Some(&s(&gone.hash)));
+    assert_eq!(item.get("expires_at"), Some(&n(NOW + 100)));
+    let item = raw_item(&client, "layout", &kept.key()).await.unwrap();
+    assert!(
+        !item.contains_key("expires_at"),
+        "no TTL for records that do not expire"
+    );
+
+    client
+        .put_item()
+        .table_name("layout")
+        .item("pk", s("torrent#main#bad"))
+        .item("kind", s("spaceship"))
+        .send()
+        .await
+        .unwrap();
+    let loaded = store.load(NOW).await.unwrap();
+    assert_eq!(loaded.len(), 2, "the unreadable item is skipped");
+    assert!(matches!(
+        store.get("torrent#main#bad").await,
+        Err(StoreError::Corrupt { key, .. }) if key == "torrent#main#bad"
+    ));
+    // TTL deletion is lazy: an expired item still in the table is not loaded.
+    assert_eq!(store.load(NOW + 100).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn missing_table_is_unavailable_and_never_created_by_a_run() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let store = DynamoStore::new(endpoint.client(), "absent".to_string());
+    for result in [
+        store.load(NOW).await.map(|_| ()),
+        store.save(&[search("a", 1, NOW)], &[]).await.map(|_| ()),
+        store.acquire_lease(&lease_req("main", "r", NOW, 60)).await,
+    ] {
+        match result {
+            Err(StoreError::Unavailable(msg)) => {
+                eprintln!("{msg}");
+                assert!(msg.contains("dynamodb table absent"), "{msg}");
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+    let tables = endpoint.client().list_tables().send().await.unwrap();
+    assert!(tables.table_names().is_empty(), "no table was created");
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_unavailable_naming_the_table() {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(Credentials::new(
+            "AKIDPROBE",
+            "probe-secret",
+            None,
+            None,
+            "t",
+        ))
+        .build();
+    let store = DynamoStore::new(Client::from_conf(config), "sweeparr".to_string());
+    let t = Instant::now();
+    match store.load(NOW).await {
+        Err(StoreError::Unavailable(msg)) => {
+            eprintln!("{msg}");
+            assert!(msg.contains("dynamodb table sweeparr"), "{msg}");
+            assert!(
+                msg.contains("127.0.0.1") || msg.contains("dispatch"),
+                "{msg}"
+            );
+            assert!(
+                !msg.contains("AKIDPROBE") && !msg.contains("probe-secret"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    eprintln!("unreachable endpoint reported after {:?}", t.elapsed());
+}
