@@ -9,10 +9,18 @@
 //! 5. The pass acts on the plan, writes back changed records, releases the lease and
 //!    returns a [`summary::Summary`].
 
+pub mod act;
 pub mod arr;
+pub mod cli;
+pub mod clients;
+pub mod cloud;
 pub mod config;
 pub mod decide;
+pub mod logging;
 pub mod model;
+pub mod output;
+pub mod pass;
 pub mod qbit;
+pub mod scan;
 pub mod state;
 pub mod summary;

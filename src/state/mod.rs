@@ -86,3 +86,46 @@ pub fn lease_scope<'a>(instances: impl IntoIterator<Item = &'a str>) -> String {
     names.dedup();
     names.join(",")
 }
+
+/// Opens the store the config names. Creates nothing remote: a missing DynamoDB table is an
+/// error (`sweeparr state init` creates it).
+pub async fn open(config: &crate::config::Config) -> Result<Box<dyn Store>, StoreError> {
+    match config.state.backend {
+        crate::config::Backend::File => Ok(Box::new(file::FileStore::open(&config.state.path)?)),
+        crate::config::Backend::Dynamodb => Ok(Box::new(
+            dynamo::DynamoStore::from_config(
+                config.state.table.clone(),
+                config.state.endpoint_url.clone(),
+            )
+            .await?,
+        )),
+    }
+}
+
+/// `sweeparr state init` for DynamoDB: creates the table if missing (idempotent) and
+/// enables TTL; returns the exit code.
+pub async fn init_dynamo(config: &crate::config::Config) -> i32 {
+    let result = async {
+        let store = dynamo::DynamoStore::from_config(
+            config.state.table.clone(),
+            config.state.endpoint_url.clone(),
+        )
+        .await?;
+        store.init_table().await
+    }
+    .await;
+    match result {
+        Ok(true) => {
+            println!("created table {}", config.state.table);
+            0
+        }
+        Ok(false) => {
+            println!("table {} already exists", config.state.table);
+            0
+        }
+        Err(e) => {
+            eprintln!("sweeparr: {e}");
+            3
+        }
+    }
+}

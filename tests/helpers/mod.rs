@@ -8,3 +8,4 @@ pub mod qbit;
 pub mod store_suite;
 pub mod torrent;
 pub mod tracker;
+pub mod world;

@@ -295,6 +295,18 @@ impl QbitServer {
         }
     }
 
+    /// Polls until the torrent is no longer listed; false when it still is after `timeout`.
+    pub async fn wait_for_gone(&self, hash: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.torrent_info(hash).await.is_some() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        true
+    }
+
     /// Polls until the torrent's `state` is one of `states`.
     pub async fn wait_for_state(&self, hash: &str, states: &[&str], timeout: Duration) -> Value {
         self.wait_for(

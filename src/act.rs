@@ -1,0 +1,139 @@
+//! Acting: send each planned action to the instance (or Arr) that holds the torrent.
+//!
+//! Instances are served concurrently; the actions of one instance run one after the other,
+//! and none starts after the deadline.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::arr::RemoveOutcome;
+use crate::clients::Clients;
+use crate::decide::{Action, Op};
+use crate::summary::Outcome;
+
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acted {
+    /// Index of the action in the plan.
+    pub index: usize,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Error or skip reason.
+    pub error: Option<String>,
+}
+
+/// Sends every action of `actions` not marked skipped; returns one [`Acted`] per action,
+/// in plan order.
+pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Vec<Acted> {
+    let mut by_instance: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, a) in actions.iter().enumerate() {
+        by_instance.entry(a.instance.as_str()).or_default().push(i);
+    }
+    let tasks = by_instance.into_iter().map(|(instance, indexes)| {
+        async move {
+            let mut out = Vec::with_capacity(indexes.len());
+            for index in indexes {
+                let action = &actions[index];
+                let (outcome, error) = if let Some(why) = &action.skip {
+                    (Outcome::Skipped, Some(why.clone()))
+                } else if Instant::now() >= deadline {
+                    (Outcome::Skipped, Some("deadline reached".to_string()))
+                } else {
+                    match send(clients, action).await {
+                        Ok(()) => (Outcome::Done, None),
+                        Err(e) => (Outcome::Failed, Some(e)),
+                    }
+                };
+                match outcome {
+                    Outcome::Done => info!(
+                        action = action.kind.as_str(),
+                        hash = action.hash.as_deref().unwrap_or(""),
+                        reason = %action.reason,
+                        "done"
+                    ),
+                    _ => warn!(
+                        action = action.kind.as_str(),
+                        hash = action.hash.as_deref().unwrap_or(""),
+                        outcome = ?outcome,
+                        error = error.as_deref().unwrap_or(""),
+                        "not done"
+                    ),
+                }
+                out.push(Acted {
+                    index,
+                    outcome,
+                    error,
+                });
+            }
+            out
+        }
+        .instrument(info_span!("act", instance = %instance))
+    });
+    let mut all: Vec<Acted> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    all.sort_by_key(|a| a.index);
+    all
+}
+
+async fn send(clients: &Clients, action: &Action) -> Result<(), String> {
+    let qbit = || {
+        clients
+            .qbit
+            .get(&action.instance)
+            .ok_or_else(|| format!("no client for instance {}", action.instance))
+    };
+    let arr = |name: &str| {
+        clients
+            .arr
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("no client for arr {name}"))
+    };
+    let hashes = || action.hash.iter().cloned().collect::<Vec<_>>();
+    match &action.op {
+        Op::ArrRemove {
+            arr: name,
+            queue_id,
+            skip_redownload,
+        } => match arr(name)?
+            .remove_from_queue(*queue_id, *skip_redownload)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => Ok(()),
+        },
+        Op::ClientDelete { delete_files } => qbit()?
+            .delete(&hashes(), *delete_files)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::ImportScan {
+            arr: name,
+            path,
+            download_id,
+            import_mode,
+        } => arr(name)?
+            .import_scan(path, download_id, *import_mode)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Op::Recheck => qbit()?.recheck(&hashes()).await.map_err(|e| e.to_string()),
+        Op::AddTags { tags } => qbit()?
+            .add_tags(&hashes(), tags)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::CreateCategory { category } => qbit()?
+            .create_category(category)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::ArrCommand { arr: name, body } => arr(name)?
+            .command(body)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    }
+}

@@ -1,0 +1,106 @@
+//! `sweeparr check`: validate, reach everything, print versions and what is misconfigured.
+
+use crate::arr::ArrClient;
+use crate::clients::Clients;
+use crate::config::Config;
+use crate::qbit::QbitClient;
+
+use super::ExitCode;
+
+/// Runs the check and returns the exit code (1 when anything is unreachable or misconfigured).
+pub(super) async fn check(cfg: &Config) -> i32 {
+    println!("config {}: valid", cfg.source);
+    let clients = match Clients::build(cfg) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sweeparr: config error: {}: {e}", cfg.source);
+            return ExitCode::Usage as i32;
+        }
+    };
+    let mut problems = 0;
+    let categories: Vec<&str> = cfg.arr.values().map(|a| a.category.as_str()).collect();
+    let qbits = clients
+        .qbit
+        .iter()
+        .map(|(n, c)| check_qbit(n, c, &categories));
+    let arrs = clients.arr.iter().map(|(n, c)| check_arr(n, c));
+    let (qbits, arrs) = futures::join!(
+        futures::future::join_all(qbits),
+        futures::future::join_all(arrs)
+    );
+    for (line, ok) in qbits.into_iter().chain(arrs) {
+        println!("{line}");
+        if !ok {
+            problems += 1;
+        }
+    }
+    for (name, q) in cfg.qbit.iter().filter(|(_, q)| q.disabled) {
+        println!("qbit.{name}: disabled ({})", q.url);
+    }
+    match super::open_store(cfg).await {
+        Ok(store) => match store.load(crate::pass::epoch_now()).await {
+            Ok(records) => println!("state {}: {} records", store.describe(), records.len()),
+            Err(e) => {
+                println!("state: UNUSABLE: {e}");
+                problems += 1;
+            }
+        },
+        Err(e) => {
+            println!("state: UNUSABLE: {e}");
+            problems += 1;
+        }
+    }
+    if problems == 0 {
+        println!("all reachable");
+        ExitCode::Ok as i32
+    } else {
+        println!("{problems} problem(s)");
+        ExitCode::Partial as i32
+    }
+}
+
+async fn check_qbit(name: &str, client: &QbitClient, categories: &[&str]) -> (String, bool) {
+    let info = match client.connect().await {
+        Ok(i) => i,
+        Err(e) => return (format!("qbit.{name}: UNREACHABLE: {e}"), false),
+    };
+    let mut line = format!(
+        "qbit.{name}: qBittorrent {} (WebAPI {}, {:?})",
+        info.version, info.api_version, info.generation
+    );
+    match client.categories().await {
+        Ok(have) => {
+            let missing: Vec<&str> = categories
+                .iter()
+                .copied()
+                .filter(|c| !have.iter().any(|h| h == c))
+                .collect();
+            if !missing.is_empty() {
+                line.push_str(&format!(
+                    "; categories missing (a run creates them): {}",
+                    missing.join(", ")
+                ));
+            }
+            (line, true)
+        }
+        Err(e) => (format!("{line}; categories unreadable: {e}"), false),
+    }
+}
+
+async fn check_arr(name: &str, client: &ArrClient) -> (String, bool) {
+    match client.status().await {
+        Ok(s) => match client.queue().await {
+            Ok(q) => (
+                format!(
+                    "arr.{name}: {} {} (queue: {} downloads)",
+                    s.app_name.as_deref().unwrap_or("Arr"),
+                    s.version,
+                    q.len()
+                ),
+                true,
+            ),
+            Err(e) => (format!("arr.{name}: queue unreadable: {e}"), false),
+        },
+        Err(e) => (format!("arr.{name}: UNREACHABLE: {e}"), false),
+    }
+}

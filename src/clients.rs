@@ -1,0 +1,57 @@
+//! HTTP clients for every configured instance and Arr, built once and injected into passes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::arr::ArrClient;
+use crate::config::Config;
+use crate::qbit::QbitClient;
+
+/// One client per enabled qBittorrent instance and per Arr.
+#[derive(Clone)]
+pub struct Clients {
+    /// By instance name (disabled instances are absent).
+    pub qbit: BTreeMap<String, Arc<QbitClient>>,
+    /// By Arr name.
+    pub arr: BTreeMap<String, Arc<ArrClient>>,
+}
+
+/// A client could not be built (bad TLS setup, invalid URL): a config error.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {reason}")]
+pub struct ClientBuildError {
+    /// Dotted config key (`qbit.main`, `arr.movies`).
+    pub key: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Clients {
+    /// Builds every client of `config`. Sends nothing.
+    pub fn build(config: &Config) -> Result<Self, ClientBuildError> {
+        let timeout = config.run.http_timeout;
+        let mut qbit = BTreeMap::new();
+        for (name, q) in config.qbit.iter().filter(|(_, q)| !q.disabled) {
+            let client = QbitClient::new(q, timeout).map_err(|e| ClientBuildError {
+                key: format!("qbit.{name}"),
+                reason: e.to_string(),
+            })?;
+            qbit.insert(name.clone(), Arc::new(client));
+        }
+        let mut arr = BTreeMap::new();
+        for (name, a) in &config.arr {
+            let client = ArrClient::new(a, timeout).map_err(|e| ClientBuildError {
+                key: format!("arr.{name}"),
+                reason: e.to_string(),
+            })?;
+            arr.insert(name.clone(), Arc::new(client));
+        }
+        Ok(Clients { qbit, arr })
+    }
+
+    /// HTTP requests sent so far by all clients (benchmarks).
+    pub fn requests(&self) -> u64 {
+        self.qbit.values().map(|c| c.requests()).sum::<u64>()
+            + self.arr.values().map(|c| c.requests()).sum::<u64>()
+    }
+}

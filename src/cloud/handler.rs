@@ -1,0 +1,131 @@
+//! The Lambda runtime loop: config, clients and store built once per cold start; one pass
+//! per invocation; the summary is the response.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+use tracing::{error, info};
+
+use super::event;
+use crate::clients::Clients;
+use crate::config::{self, Config};
+use crate::decide::Scope;
+use crate::pass::{self, PassOptions};
+use crate::state::{self, Store};
+use crate::summary::Summary;
+
+/// Time kept between the end of a pass and the Lambda deadline.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+/// What every invocation of a warm container shares.
+struct Shared {
+    config: Config,
+    clients: Clients,
+    store: Box<dyn Store>,
+}
+
+/// Serves the Lambda runtime API until the runtime stops; returns the exit code.
+pub async fn serve() -> i32 {
+    let shared = match cold_start().await {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            error!(error = %e, "cold start failed");
+            return 2;
+        }
+    };
+    let result = lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
+        let shared = Arc::clone(&shared);
+        async move { handle(&shared, ev).await }
+    }))
+    .await;
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            error!(error = %e, "lambda runtime stopped");
+            1
+        }
+    }
+}
+
+async fn cold_start() -> Result<Shared, String> {
+    let source = config::locate(None).map_err(|e| e.to_string())?;
+    let mut config = config::load(&source).map_err(|e| e.to_string())?;
+    super::ssm::resolve(&mut config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let clients = Clients::build(&config).map_err(|e| e.to_string())?;
+    let store = state::open(&config).await.map_err(|e| e.to_string())?;
+    info!(config = %config.source, store = %store.describe(), "ready");
+    Ok(Shared {
+        config,
+        clients,
+        store,
+    })
+}
+
+async fn handle(shared: &Shared, ev: LambdaEvent<Value>) -> Result<Summary, Error> {
+    let inv = event::parse(&ev.payload)?;
+    if let Some(unknown) = inv
+        .instances
+        .iter()
+        .find(|n| !shared.config.qbit.contains_key(*n))
+    {
+        return Err(format!("unknown instance {unknown:?} in the event").into());
+    }
+    let mut opts = PassOptions::new(
+        &shared.config,
+        Scope::new(&inv.hashes, inv.instances.clone()),
+        inv.dry_run,
+    );
+    opts.budget = budget(shared.config.run.deadline, ev.context.deadline, now_ms());
+    info!(request_id = %ev.context.request_id, run_id = %opts.run_id, budget_ms = opts.budget.as_millis() as u64, "invocation");
+    Ok(pass::run_pass(
+        &shared.config,
+        &shared.clients,
+        shared.store.as_ref(),
+        &opts,
+    )
+    .await)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Time a pass may take: the config deadline, cut to what is left before the Lambda
+/// deadline less a margin. A deadline already past (as local emulators send) means none.
+pub fn budget(config_deadline: Duration, lambda_deadline_ms: u64, now_ms: u64) -> Duration {
+    if lambda_deadline_ms <= now_ms {
+        return config_deadline;
+    }
+    let left = Duration::from_millis(lambda_deadline_ms - now_ms).saturating_sub(DEADLINE_MARGIN);
+    left.min(config_deadline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_table() {
+        let ten_min = Duration::from_secs(600);
+        for (deadline, now, want) in [
+            // 60 s left: 58 s after the margin
+            (1_000_060_000, 1_000_000_000, Duration::from_secs(58)),
+            // an hour left: the config deadline wins
+            (1_003_600_000, 1_000_000_000, ten_min),
+            // past or zero (emulators): none, the config deadline applies
+            (999_000_000, 1_000_000_000, ten_min),
+            (0, 1_000_000_000, ten_min),
+            // less than the margin left
+            (1_000_001_000, 1_000_000_000, Duration::ZERO),
+        ] {
+            assert_eq!(budget(ten_min, deadline, now), want, "{deadline}");
+        }
+    }
+}

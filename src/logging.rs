@@ -1,0 +1,39 @@
+//! Structured logs on stderr: readable text on a terminal, JSON in the cloud.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+/// Log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (CloudWatch).
+    Json,
+}
+
+/// Initialises logging from `SWEEPARR_LOG` (level filter, default `info`) and
+/// `SWEEPARR_LOG_FORMAT` (`text` | `json`).
+pub fn init_from_env() {
+    let format = match std::env::var("SWEEPARR_LOG_FORMAT").as_deref() {
+        Ok("json") => Format::Json,
+        _ => Format::Text,
+    };
+    init(format, "info");
+}
+
+/// Initialises logging in `format`; the filter is `SWEEPARR_LOG`, else `default_filter`.
+/// Colours only when stderr is a terminal.
+pub fn init(format: Format, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_env("SWEEPARR_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        Format::Json => builder.json().flatten_event(true).try_init(),
+        Format::Text => builder.with_target(false).try_init(),
+    };
+}

@@ -1,0 +1,334 @@
+//! One pass, end to end: lease, load, scan, decide, record intent, act, save, release.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tracing::{error, info, warn};
+
+use crate::act::{self, Acted};
+use crate::clients::Clients;
+use crate::config::Config;
+use crate::decide::{self, ActionKind, Plan, Scope};
+use crate::scan;
+use crate::state::{
+    Epoch, Intent, LeaseRequest, Record, Records, RunRecord, Store, StoreError, lease_scope,
+};
+use crate::summary::{
+    ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, StateCounts, Summary,
+};
+
+/// Extra lease time past the pass deadline, so a crashed holder's lease expires soon after.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
+
+/// Time kept back before the deadline for saving state and releasing the lease.
+pub const SAVE_RESERVE: Duration = Duration::from_secs(5);
+
+/// How one pass is run.
+#[derive(Debug, Clone)]
+pub struct PassOptions {
+    /// Change nothing anywhere (also when the config says so).
+    pub dry_run: bool,
+    /// `--hash` / `--instance` filters.
+    pub scope: Scope,
+    /// How long the pass may take in all; acting stops `SAVE_RESERVE` before it.
+    pub budget: Duration,
+    /// Unique id of this invocation.
+    pub run_id: String,
+}
+
+impl PassOptions {
+    /// Options for a pass of `config` with a fresh run id.
+    pub fn new(config: &Config, scope: Scope, dry_run: bool) -> Self {
+        PassOptions {
+            dry_run: dry_run || config.run.dry_run,
+            scope,
+            budget: config.run.deadline,
+            run_id: new_run_id(),
+        }
+    }
+}
+
+/// A fresh unique run id.
+pub fn new_run_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Current time in epoch seconds.
+pub fn epoch_now() -> Epoch {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as Epoch)
+        .unwrap_or(0)
+}
+
+/// Runs one pass and returns its summary. Never panics on remote failures; the status and
+/// per-item errors say what went wrong.
+pub async fn run_pass(
+    config: &Config,
+    clients: &Clients,
+    store: &dyn Store,
+    opts: &PassOptions,
+) -> Summary {
+    let start = Instant::now();
+    let now = epoch_now();
+    let mut summary = Summary {
+        status: RunStatus::Ok,
+        run_id: opts.run_id.clone(),
+        started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        duration_ms: 0,
+        dry_run: opts.dry_run,
+        instances: vec![],
+        arrs: vec![],
+        actions: vec![],
+        state: StateCounts::default(),
+        error: None,
+    };
+    let lease = lease_scope(clients.qbit.keys().map(String::as_str));
+    let act_deadline = start + opts.budget.saturating_sub(SAVE_RESERVE);
+
+    if !opts.dry_run {
+        let req = LeaseRequest {
+            scope: lease.clone(),
+            run_id: opts.run_id.clone(),
+            now,
+            until: now + (opts.budget + LEASE_MARGIN).as_secs() as Epoch,
+        };
+        match store.acquire_lease(&req).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseHeld { holder, until }) => {
+                info!(%holder, until, "another run holds the lease; skipping");
+                summary.status = RunStatus::Skipped;
+                return finish(summary, start);
+            }
+            Err(e) => return store_failed(summary, start, &e),
+        }
+    }
+
+    let result = leased_pass(
+        config,
+        clients,
+        store,
+        opts,
+        now,
+        act_deadline,
+        &mut summary,
+    )
+    .await;
+    if !opts.dry_run
+        && let Err(e) = store.release_lease(&lease, &opts.run_id).await
+    {
+        warn!(error = %e, "could not release the lease; it expires by itself");
+    }
+    if let Err(e) = result {
+        return store_failed(summary, start, &e);
+    }
+    finish(summary, start)
+}
+
+async fn leased_pass(
+    config: &Config,
+    clients: &Clients,
+    store: &dyn Store,
+    opts: &PassOptions,
+    now: Epoch,
+    act_deadline: Instant,
+    summary: &mut Summary,
+) -> Result<(), StoreError> {
+    let state = store.load(now).await?;
+    summary.state.loaded = state.len();
+
+    let mut snapshot = scan::scan_lists(clients, &opts.scope.instances).await;
+    let details = decide::details_needed(&snapshot, &state, config, &opts.scope, now);
+    scan::scan_details(clients, &mut snapshot, &details).await;
+    summarise_scan(summary, &snapshot);
+
+    let plan = decide::decide(&snapshot, &state, config, &opts.scope, now);
+    info!(
+        actions = plan.actions.len(),
+        deletions = plan.deletions(),
+        records = plan.records.len(),
+        "plan ready"
+    );
+
+    if opts.dry_run {
+        summary.actions = plan
+            .actions
+            .iter()
+            .map(|a| {
+                let (outcome, error) = match &a.skip {
+                    Some(why) => (Outcome::Skipped, Some(why.clone())),
+                    None => (Outcome::Planned, None),
+                };
+                action_summary(a, outcome, error)
+            })
+            .collect();
+        set_status(summary, &plan);
+        return Ok(());
+    }
+
+    // Record intent (and every observation) before acting: a pass killed while acting
+    // leaves the stall clocks and what it was about to do.
+    let mut records = merged(&state, &plan);
+    let mut keys: BTreeSet<String> = plan.records.iter().map(Record::key).collect();
+    keys.extend(with_intents(&mut records, &plan, &opts.run_id, now));
+    let first: Vec<Record> = keys
+        .iter()
+        .filter_map(|k| records.get(k).cloned())
+        .collect();
+    summary.state.written += store.save(&first, &plan.forget).await?;
+
+    let acted = act::act(clients, &plan.actions, act_deadline).await;
+    let outcomes = record_outcomes(&mut records, &plan, &acted, now);
+    summary.actions = plan
+        .actions
+        .iter()
+        .zip(&acted)
+        .map(|(a, r)| action_summary(a, r.outcome, r.error.clone()))
+        .collect();
+    set_status(summary, &plan);
+    let mut last: Vec<Record> = outcomes
+        .iter()
+        .filter_map(|k| records.get(k).cloned())
+        .collect();
+    if !summary.actions.is_empty() || summary.status != RunStatus::Ok {
+        last.push(Record::Run(RunRecord {
+            run_id: opts.run_id.clone(),
+            status: summary.status.as_str().to_string(),
+            started_at: summary.started_at.clone(),
+            actions: summary.actions.len() as u64,
+        }));
+    }
+    if !last.is_empty() {
+        summary.state.written += store.save(&last, &[]).await?;
+    }
+    Ok(())
+}
+
+/// State after the plan's observations.
+fn merged(state: &Records, plan: &Plan) -> Records {
+    let mut out = state.clone();
+    for r in &plan.records {
+        out.insert(r.key(), r.clone());
+    }
+    out
+}
+
+fn torrent_key(a: &decide::Action) -> Option<String> {
+    a.hash
+        .as_ref()
+        .map(|h| crate::state::record::torrent_pk(&a.instance, h))
+}
+
+fn with_intents(records: &mut Records, plan: &Plan, run_id: &str, now: Epoch) -> Vec<String> {
+    let mut keys = vec![];
+    for a in plan.actions.iter().filter(|a| a.skip.is_none()) {
+        if !matches!(
+            a.kind,
+            ActionKind::Fail | ActionKind::Remove | ActionKind::Import | ActionKind::Recheck
+        ) {
+            continue;
+        }
+        let Some(key) = torrent_key(a) else { continue };
+        if let Some(Record::Torrent(t)) = records.get_mut(&key) {
+            t.intent = Some(Intent {
+                action: a.kind.as_str().to_string(),
+                at: now,
+                run_id: run_id.to_string(),
+            });
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epoch) -> Vec<String> {
+    let mut keys = vec![];
+    for (a, r) in plan.actions.iter().zip(acted) {
+        let Some(key) = torrent_key(a) else { continue };
+        let Some(Record::Torrent(t)) = records.get_mut(&key) else {
+            continue;
+        };
+        if t.intent.is_none() && r.outcome != Outcome::Done {
+            continue;
+        }
+        t.intent = None;
+        if r.outcome == Outcome::Done {
+            match a.kind {
+                ActionKind::Fail | ActionKind::Remove => t.removed_at = Some(now),
+                ActionKind::Import => t.import_sent_at = Some(now),
+                ActionKind::Recheck => t.rechecked_at = Some(now),
+                _ => {}
+            }
+        }
+        keys.push(key);
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn summarise_scan(summary: &mut Summary, snapshot: &crate::model::Snapshot) {
+    summary.instances = snapshot
+        .instances
+        .iter()
+        .map(|i| InstanceSummary {
+            name: i.name.clone(),
+            reachable: i.reachable,
+            version: i.version.clone(),
+            torrents: i.torrents.len(),
+            error: i.error.clone(),
+        })
+        .collect();
+    summary.arrs = snapshot
+        .arrs
+        .iter()
+        .map(|a| ArrSummary {
+            name: a.name.clone(),
+            kind: a.kind.as_str().to_string(),
+            reachable: a.reachable,
+            queue: a.queue.len(),
+            error: a.error.clone(),
+        })
+        .collect();
+}
+
+fn action_summary(a: &decide::Action, outcome: Outcome, error: Option<String>) -> ActionSummary {
+    ActionSummary {
+        kind: a.kind.as_str().to_string(),
+        instance: a.instance.clone(),
+        hash: a.hash.clone(),
+        name: a.name.clone(),
+        arr: a.arr.clone(),
+        reason: a.reason.clone(),
+        outcome,
+        error,
+    }
+}
+
+fn set_status(summary: &mut Summary, plan: &Plan) {
+    let unreachable =
+        summary.instances.iter().any(|i| !i.reachable) || summary.arrs.iter().any(|a| !a.reachable);
+    let failed = summary.actions.iter().any(|a| {
+        a.outcome == Outcome::Failed
+            || (a.outcome == Outcome::Skipped && a.error.as_deref() == Some("deadline reached"))
+    });
+    summary.status = if plan.circuit_open {
+        RunStatus::CircuitOpen
+    } else if unreachable || failed {
+        RunStatus::Partial
+    } else {
+        RunStatus::Ok
+    };
+}
+
+fn store_failed(mut summary: Summary, start: Instant, e: &StoreError) -> Summary {
+    error!(error = %e, "state store unusable; nothing acted");
+    summary.status = RunStatus::Error;
+    summary.error = Some(e.to_string());
+    finish(summary, start)
+}
+
+fn finish(mut summary: Summary, start: Instant) -> Summary {
+    summary.duration_ms = start.elapsed().as_millis() as u64;
+    summary
+}

@@ -1,0 +1,141 @@
+//! Scanning: read every instance and every Arr once, concurrently, then the few per-torrent
+//! details the decision needs.
+
+use futures::stream::{self, StreamExt};
+use tracing::{Instrument, info_span, warn};
+
+use crate::clients::Clients;
+use crate::decide::DetailRequests;
+use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot};
+
+/// Detail requests in flight at once per instance or Arr.
+const DETAIL_CONCURRENCY: usize = 8;
+
+/// Lists torrents and categories of every instance and the queue of every Arr.
+/// `instances` limits which instances are read (`--instance`); empty = all.
+pub async fn scan_lists(clients: &Clients, only: &std::collections::BTreeSet<String>) -> Snapshot {
+    let instances = clients
+        .qbit
+        .iter()
+        .filter(|(name, _)| only.is_empty() || only.contains(*name))
+        .map(|(name, client)| {
+            let span = info_span!("scan", instance = %name);
+            let name = name.clone();
+            async move {
+                let mut snap = InstanceSnapshot {
+                    name: name.clone(),
+                    ..Default::default()
+                };
+                let read = async {
+                    let info = client.connect().await?;
+                    snap.version = Some(info.version);
+                    snap.api_version = Some(info.api_version);
+                    snap.torrents = client.torrents().await?;
+                    snap.categories = client.categories().await?;
+                    Ok::<_, crate::qbit::QbitError>(())
+                };
+                match read.await {
+                    Ok(()) => snap.reachable = true,
+                    Err(e) => {
+                        warn!(instance = %name, error = %e, "instance unreachable");
+                        snap.reachable = false;
+                        snap.error = Some(e.to_string());
+                        snap.torrents.clear();
+                    }
+                }
+                snap
+            }
+            .instrument(span)
+        });
+    let arrs = clients.arr.iter().map(|(name, client)| {
+        let span = info_span!("scan", arr = %name);
+        let name = name.clone();
+        async move {
+            let mut snap = ArrSnapshot {
+                name: name.clone(),
+                kind: client.kind(),
+                reachable: false,
+                version: None,
+                error: None,
+                queue: Default::default(),
+                history: Default::default(),
+            };
+            let read = async {
+                let status = client.status().await?;
+                snap.version = Some(status.version);
+                snap.queue = client.queue().await?;
+                Ok::<_, crate::arr::ArrError>(())
+            };
+            match read.await {
+                Ok(()) => snap.reachable = true,
+                Err(e) => {
+                    warn!(arr = %name, error = %e, "arr unreachable");
+                    snap.error = Some(e.to_string());
+                    snap.queue.clear();
+                }
+            }
+            snap
+        }
+        .instrument(span)
+    });
+    let (instances, arrs) = futures::join!(
+        futures::future::join_all(instances),
+        futures::future::join_all(arrs)
+    );
+    Snapshot { instances, arrs }
+}
+
+/// Fetches the details `req` asks for into `snapshot`. A detail that fails is left out:
+/// no verdict is then based on it.
+pub async fn scan_details(clients: &Clients, snapshot: &mut Snapshot, req: &DetailRequests) {
+    let trackers = stream::iter(req.trackers.iter().filter_map(|(inst, hash)| {
+        let client = clients.qbit.get(inst)?;
+        Some(async move { (inst, hash, client.trackers(hash).await) })
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY)
+    .collect::<Vec<_>>();
+    let files = stream::iter(req.files.iter().filter_map(|(inst, hash)| {
+        let client = clients.qbit.get(inst)?;
+        Some(async move { (inst, hash, client.files(hash).await) })
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY)
+    .collect::<Vec<_>>();
+    let history = stream::iter(req.history.iter().filter_map(|(arr, id)| {
+        let client = clients.arr.get(arr)?;
+        Some(async move { (arr, id, client.imported(id).await) })
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY)
+    .collect::<Vec<_>>();
+    let (trackers, files, history) = futures::join!(trackers, files, history);
+
+    for (inst, hash, res) in trackers {
+        match res {
+            Ok(list) => {
+                if let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst) {
+                    s.trackers.insert(hash.clone(), list);
+                }
+            }
+            Err(e) => warn!(instance = %inst, hash = %hash, error = %e, "trackers unreadable"),
+        }
+    }
+    for (inst, hash, res) in files {
+        match res {
+            Ok(list) => {
+                if let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst) {
+                    s.files.insert(hash.clone(), list);
+                }
+            }
+            Err(e) => warn!(instance = %inst, hash = %hash, error = %e, "files unreadable"),
+        }
+    }
+    for (arr, id, res) in history {
+        match res {
+            Ok(imported) => {
+                if let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr) {
+                    s.history.insert(id.clone(), imported);
+                }
+            }
+            Err(e) => warn!(arr = %arr, download_id = %id, error = %e, "history unreadable"),
+        }
+    }
+}
