@@ -13,9 +13,7 @@ use crate::scan;
 use crate::state::{
     Epoch, Intent, LeaseRequest, Record, Records, RunRecord, Store, StoreError, lease_scope,
 };
-use crate::summary::{
-    ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, StateCounts, Summary,
-};
+use crate::summary::{ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, Summary};
 
 /// Extra lease time past the pass deadline, so a crashed holder's lease expires soon after.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
@@ -71,18 +69,7 @@ pub async fn run_pass(
 ) -> Summary {
     let start = Instant::now();
     let now = epoch_now();
-    let mut summary = Summary {
-        status: RunStatus::Ok,
-        run_id: opts.run_id.clone(),
-        started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        duration_ms: 0,
-        dry_run: opts.dry_run,
-        instances: vec![],
-        arrs: vec![],
-        actions: vec![],
-        state: StateCounts::default(),
-        error: None,
-    };
+    let mut summary = Summary::start(&opts.run_id, opts.dry_run);
     let lease = lease_scope(clients.qbit.keys().map(String::as_str));
     let act_deadline = start + opts.budget.saturating_sub(SAVE_RESERVE);
 
@@ -321,7 +308,8 @@ fn set_status(summary: &mut Summary, plan: &Plan) {
     };
 }
 
-fn store_failed(mut summary: Summary, start: Instant, e: &StoreError) -> Summary {
+/// The summary of a pass whose state store was unusable: status `error`, nothing acted.
+pub fn store_failed(mut summary: Summary, start: Instant, e: &StoreError) -> Summary {
     error!(error = %e, "state store unusable; nothing acted");
     summary.status = RunStatus::Error;
     summary.error = Some(e.to_string());

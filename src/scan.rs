@@ -109,33 +109,35 @@ pub async fn scan_details(clients: &Clients, snapshot: &mut Snapshot, req: &Deta
     let (trackers, files, history) = futures::join!(trackers, files, history);
 
     for (inst, hash, res) in trackers {
-        match res {
-            Ok(list) => {
-                if let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst) {
-                    s.trackers.insert(hash.clone(), list);
-                }
-            }
-            Err(e) => warn!(instance = %inst, hash = %hash, error = %e, "trackers unreadable"),
+        if let Some(list) = kept(res, "trackers", inst, hash)
+            && let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst)
+        {
+            s.trackers.insert(hash.clone(), list);
         }
     }
     for (inst, hash, res) in files {
-        match res {
-            Ok(list) => {
-                if let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst) {
-                    s.files.insert(hash.clone(), list);
-                }
-            }
-            Err(e) => warn!(instance = %inst, hash = %hash, error = %e, "files unreadable"),
+        if let Some(list) = kept(res, "files", inst, hash)
+            && let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst)
+        {
+            s.files.insert(hash.clone(), list);
         }
     }
     for (arr, id, res) in history {
-        match res {
-            Ok(imported) => {
-                if let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr) {
-                    s.history.insert(id.clone(), imported);
-                }
-            }
-            Err(e) => warn!(arr = %arr, download_id = %id, error = %e, "history unreadable"),
+        if let Some(imported) = kept(res, "history", arr, id)
+            && let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr)
+        {
+            s.history.insert(id.clone(), imported);
         }
     }
+}
+
+/// The value of a detail request, or `None` (logged) when it failed.
+fn kept<T, E: std::fmt::Display>(
+    res: Result<T, E>,
+    what: &str,
+    source: &str,
+    id: &str,
+) -> Option<T> {
+    res.map_err(|e| warn!(source, id, error = %e, "{what} unreadable"))
+        .ok()
 }

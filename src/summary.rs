@@ -139,3 +139,21 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
 }
+
+impl Summary {
+    /// An empty summary of a pass starting now, with status `ok`.
+    pub fn start(run_id: &str, dry_run: bool) -> Self {
+        Summary {
+            status: RunStatus::Ok,
+            run_id: run_id.to_string(),
+            started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            duration_ms: 0,
+            dry_run,
+            instances: vec![],
+            arrs: vec![],
+            actions: vec![],
+            state: StateCounts::default(),
+            error: None,
+        }
+    }
+}

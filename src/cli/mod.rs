@@ -15,7 +15,7 @@ use crate::decide::Scope;
 use crate::output;
 use crate::pass::{self, PassOptions};
 use crate::state::{self, Store};
-use crate::summary::{RunStatus, StateCounts, Summary};
+use crate::summary::Summary;
 
 /// Exit codes of CONTRACT section 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,26 +117,14 @@ async fn run(config: Option<&std::path::Path>, args: RunArgs) -> i32 {
     );
     let summary = match open_store(&cfg).await {
         Ok(store) => pass::run_pass(&cfg, &clients, store.as_ref(), &opts).await,
-        Err(e) => store_error_summary(&opts, &e),
+        Err(e) => pass::store_failed(
+            Summary::start(&opts.run_id, opts.dry_run),
+            std::time::Instant::now(),
+            &e,
+        ),
     };
     print_summary(&summary, args.output);
     summary.status.exit_code()
-}
-
-fn store_error_summary(opts: &PassOptions, e: &state::StoreError) -> Summary {
-    tracing::error!(error = %e, "state store unusable; nothing acted");
-    Summary {
-        status: RunStatus::Error,
-        run_id: opts.run_id.clone(),
-        started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        duration_ms: 0,
-        dry_run: opts.dry_run,
-        instances: vec![],
-        arrs: vec![],
-        actions: vec![],
-        state: StateCounts::default(),
-        error: Some(e.to_string()),
-    }
 }
 
 /// Prints a summary on stdout in the chosen format.

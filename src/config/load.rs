@@ -136,7 +136,7 @@ mod tests {
     use super::*;
     use crate::config::SecretSource;
 
-    const QBIT: &str = "[qbit.main]\nurl = \"http://127.0.0.1:8080\"\n";
+    use crate::config::test_support::QBIT;
 
     #[test]
     fn lookup_order_is_flag_then_path_var_then_inline_var_then_local_file() {

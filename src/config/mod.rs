@@ -21,6 +21,8 @@ mod validate;
 mod values;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 pub use env::{EnvOverrides, LogFormat};

@@ -83,17 +83,9 @@ fn key_near(text: &str, span: Option<Range<usize>>) -> String {
 mod tests {
     use std::path::Path;
 
-    use crate::config::{Config, ConfigError, ConfigSource, load_str};
+    use crate::config::{ConfigError, ConfigSource};
 
-    const QBIT: &str = "[qbit.main]\nurl = \"http://127.0.0.1:8080\"\n";
-
-    fn load_in(
-        dir: &Path,
-        text: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
-        load_str(text, "/cfg/sweeparr.toml", dir, env)
-    }
+    use crate::config::test_support::{QBIT, load_in};
 
     #[test]
     fn a_secret_value_never_appears_in_an_error() {

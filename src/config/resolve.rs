@@ -77,17 +77,9 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    use crate::config::{Config, ConfigError, load_str};
+    use crate::config::ConfigError;
 
-    const QBIT: &str = "[qbit.main]\nurl = \"http://127.0.0.1:8080\"\n";
-
-    fn load_in(
-        dir: &Path,
-        text: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
-        load_str(text, "/cfg/sweeparr.toml", dir, env)
-    }
+    use crate::config::test_support::{QBIT, load_in};
 
     fn env_from(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |var| {
