@@ -83,7 +83,7 @@ fn key_near(text: &str, span: Option<Range<usize>>) -> String {
 mod tests {
     use std::path::Path;
 
-    use crate::config::{ConfigError, ConfigSource};
+    use crate::config::ConfigSource;
 
     use crate::config::test_support::{QBIT, load_in};
 
