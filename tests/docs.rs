@@ -1,0 +1,35 @@
+//! The README stays true: it shows the sample config exactly as `sweeparr config example`
+//! prints it, and opens with the two fresh-machine commands.
+
+use std::path::Path;
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md")
+}
+
+#[test]
+fn readme_shows_the_sample_config_verbatim() {
+    assert!(
+        readme().contains(sweeparr::config::example()),
+        "README's configuration reference differs from `sweeparr config example`"
+    );
+}
+
+#[test]
+fn readme_opens_with_the_demo_and_test_commands() {
+    let text = readme();
+    let first_block = text.split("```").nth(1).expect("a code block");
+    assert!(first_block.contains("make demo"), "{first_block}");
+    assert!(first_block.contains("make test"), "{first_block}");
+}
+
+#[test]
+fn binary_prints_the_sample_config() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sweeparr"))
+        .args(["config", "example"])
+        .output()
+        .expect("run sweeparr");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), sweeparr::config::example());
+}
