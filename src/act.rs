@@ -41,9 +41,13 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
                 } else if Instant::now() >= deadline {
                     (Outcome::Skipped, Some("deadline reached".to_string()))
                 } else {
-                    match send(clients, action).await {
-                        Ok(()) => (Outcome::Done, None),
-                        Err(e) => (Outcome::Failed, Some(e)),
+                    match tokio::time::timeout_at(deadline.into(), send(clients, action)).await {
+                        Ok(Ok(())) => (Outcome::Done, None),
+                        Ok(Err(e)) => (Outcome::Failed, Some(e)),
+                        Err(_) => (
+                            Outcome::Failed,
+                            Some("deadline reached while sending".to_string()),
+                        ),
                     }
                 };
                 match outcome {

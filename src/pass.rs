@@ -124,9 +124,9 @@ async fn leased_pass(
     let state = store.load(now).await?;
     summary.state.loaded = state.len();
 
-    let mut snapshot = scan::scan_lists(clients, &opts.scope.instances).await;
+    let mut snapshot = scan::scan_lists(clients, &opts.scope.instances, act_deadline).await;
     let details = decide::details_needed(&snapshot, &state, config, &opts.scope, now);
-    scan::scan_details(clients, &mut snapshot, &details).await;
+    scan::scan_details(clients, &mut snapshot, &details, act_deadline).await;
     summarise_scan(summary, &snapshot);
 
     let plan = decide::decide(&snapshot, &state, config, &opts.scope, now);

@@ -1,6 +1,8 @@
 //! Scanning: read every instance and every Arr once, concurrently, then the few per-torrent
 //! details the decision needs.
 
+use std::time::Instant;
+
 use futures::stream::{self, StreamExt};
 use tracing::{Instrument, info_span, warn};
 
@@ -12,8 +14,13 @@ use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot};
 const DETAIL_CONCURRENCY: usize = 8;
 
 /// Lists torrents and categories of every instance and the queue of every Arr.
-/// `instances` limits which instances are read (`--instance`); empty = all.
-pub async fn scan_lists(clients: &Clients, only: &std::collections::BTreeSet<String>) -> Snapshot {
+/// `only` limits which instances are read (`--instance`); empty = all. An instance or Arr
+/// that has not answered by `deadline` counts as unreachable.
+pub async fn scan_lists(
+    clients: &Clients,
+    only: &std::collections::BTreeSet<String>,
+    deadline: Instant,
+) -> Snapshot {
     let instances = clients
         .qbit
         .iter()
@@ -34,7 +41,7 @@ pub async fn scan_lists(clients: &Clients, only: &std::collections::BTreeSet<Str
                     snap.categories = client.categories().await?;
                     Ok::<_, crate::qbit::QbitError>(())
                 };
-                match read.await {
+                match within(deadline, read).await {
                     Ok(()) => snap.reachable = true,
                     Err(e) => {
                         warn!(instance = %name, error = %e, "instance unreachable");
@@ -66,7 +73,7 @@ pub async fn scan_lists(clients: &Clients, only: &std::collections::BTreeSet<Str
                 snap.queue = client.queue().await?;
                 Ok::<_, crate::arr::ArrError>(())
             };
-            match read.await {
+            match within(deadline, read).await {
                 Ok(()) => snap.reachable = true,
                 Err(e) => {
                     warn!(arr = %name, error = %e, "arr unreachable");
@@ -85,24 +92,29 @@ pub async fn scan_lists(clients: &Clients, only: &std::collections::BTreeSet<Str
     Snapshot { instances, arrs }
 }
 
-/// Fetches the details `req` asks for into `snapshot`. A detail that fails is left out:
-/// no verdict is then based on it.
-pub async fn scan_details(clients: &Clients, snapshot: &mut Snapshot, req: &DetailRequests) {
+/// Fetches the details `req` asks for into `snapshot`. A detail that fails, or is not
+/// answered by `deadline`, is left out: no verdict is then based on it.
+pub async fn scan_details(
+    clients: &Clients,
+    snapshot: &mut Snapshot,
+    req: &DetailRequests,
+    deadline: Instant,
+) {
     let trackers = stream::iter(req.trackers.iter().filter_map(|(inst, hash)| {
         let client = clients.qbit.get(inst)?;
-        Some(async move { (inst, hash, client.trackers(hash).await) })
+        Some(async move { (inst, hash, within(deadline, client.trackers(hash)).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
     let files = stream::iter(req.files.iter().filter_map(|(inst, hash)| {
         let client = clients.qbit.get(inst)?;
-        Some(async move { (inst, hash, client.files(hash).await) })
+        Some(async move { (inst, hash, within(deadline, client.files(hash)).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
     let history = stream::iter(req.history.iter().filter_map(|(arr, id)| {
         let client = clients.arr.get(arr)?;
-        Some(async move { (arr, id, client.imported(id).await) })
+        Some(async move { (arr, id, within(deadline, client.imported(id)).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
@@ -128,6 +140,17 @@ pub async fn scan_details(clients: &Clients, snapshot: &mut Snapshot, req: &Deta
         {
             s.history.insert(id.clone(), imported);
         }
+    }
+}
+
+/// Runs `fut` until `deadline`; past it, the error says the deadline was reached.
+async fn within<T, E: std::fmt::Display>(
+    deadline: Instant,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout_at(deadline.into(), fut).await {
+        Ok(res) => res.map_err(|e| e.to_string()),
+        Err(_) => Err("no answer before the pass deadline".to_string()),
     }
 }
 

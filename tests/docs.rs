@@ -31,5 +31,8 @@ fn binary_prints_the_sample_config() {
         .output()
         .expect("run sweeparr");
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), sweeparr::config::example());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        sweeparr::config::example()
+    );
 }
