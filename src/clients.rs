@@ -49,6 +49,13 @@ impl Clients {
         Ok(Clients { qbit, arr })
     }
 
+    /// Prepares every client for a new pass (see [`QbitClient::begin_pass`]).
+    pub fn begin_pass(&self) {
+        for q in self.qbit.values() {
+            q.begin_pass();
+        }
+    }
+
     /// HTTP requests sent so far by all clients (benchmarks).
     pub fn requests(&self) -> u64 {
         self.qbit.values().map(|c| c.requests()).sum::<u64>()

@@ -124,6 +124,7 @@ async fn leased_pass(
     let state = store.load(now).await?;
     summary.state.loaded = state.len();
 
+    clients.begin_pass();
     let mut snapshot = scan::scan_lists(clients, &opts.scope.instances, act_deadline).await;
     let details = decide::details_needed(&snapshot, &state, config, &opts.scope, now);
     scan::scan_details(clients, &mut snapshot, &details, act_deadline).await;

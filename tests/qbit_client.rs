@@ -119,6 +119,18 @@ async fn rejected_password_is_not_retried() {
     }
     assert_eq!(wrong.requests(), 1, "no further login");
 
+    // The next pass may try once more (a warm Lambda container keeps its clients).
+    wrong.begin_pass();
+    assert!(matches!(
+        wrong.connect().await,
+        Err(QbitError::AuthRejected { .. })
+    ));
+    assert!(matches!(
+        wrong.torrents().await,
+        Err(QbitError::AuthRejected { .. })
+    ));
+    assert_eq!(wrong.requests(), 2, "one login per pass");
+
     // The address is not banned: a client with the right password still gets in.
     client(&qbit)
         .connect()

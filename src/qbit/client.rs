@@ -110,6 +110,12 @@ impl QbitClient {
         &self.instance
     }
 
+    /// Starts a new pass: a password refused in an earlier pass may be tried again (once).
+    /// Clients built once per Lambda cold start serve many passes.
+    pub fn begin_pass(&self) {
+        *self.refused.lock().expect("refusal lock") = None;
+    }
+
     /// HTTP requests sent so far (logins included).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
