@@ -64,10 +64,11 @@ pub fn text(summary: &Summary) -> String {
     let torrents: usize = summary.instances.iter().map(|i| i.torrents).sum();
     let _ = writeln!(
         out,
-        "{}{}: {} actions ({} done, {} planned, {} failed, {} skipped); instances {}/{} ({} torrents); arrs {}/{}; state {} loaded, {} written; {} ms",
+        "{}{}: {} action{} ({} done, {} planned, {} failed, {} skipped); instances {}/{} ({} torrents); arrs {}/{}; state {} loaded, {} written; {} ms",
         summary.status.as_str(),
         if summary.dry_run { " (dry run)" } else { "" },
         summary.actions.len(),
+        if summary.actions.len() == 1 { "" } else { "s" },
         count(Outcome::Done),
         count(Outcome::Planned),
         count(Outcome::Failed),
