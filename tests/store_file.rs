@@ -384,3 +384,27 @@ async fn load_of_a_new_folder_is_empty_and_creates_no_database() {
         "a read writes nothing"
     );
 }
+
+#[tokio::test]
+async fn expired_records_are_deleted_by_the_next_save_not_by_a_load() {
+    let dir = TempDir::new().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    let mut gone = store_suite::full_torrent("main", 1);
+    gone.expires_at = Some(NOW - 1);
+    let kept = store_suite::torrent("main", 2);
+    store
+        .save(&[Record::Torrent(gone.clone()), kept.clone()], &[])
+        .await
+        .unwrap();
+    let gone_key = Record::Torrent(gone).key();
+
+    // A load (what a dry run does) hides it but deletes nothing.
+    let loaded = store.load(NOW).await.unwrap();
+    assert!(!loaded.contains_key(&gone_key));
+    assert!(store.get(&gone_key).await.unwrap().is_some(), "still on disk");
+
+    // The next save drops it with the rest of its transaction.
+    store.save(&[], &[]).await.unwrap();
+    assert!(store.get(&gone_key).await.unwrap().is_none(), "deleted");
+    assert!(store.get(&kept.key()).await.unwrap().is_some());
+}

@@ -41,6 +41,9 @@ struct Inner {
     dir: PathBuf,
     db: DbFile,
     lease: Mutex<Option<HeldLease>>,
+    /// Keys of expired records seen by the last load; the next save deletes them, so a
+    /// read-only pass (dry run) never writes.
+    expired: Mutex<Vec<String>>,
 }
 
 impl FileStore {
@@ -61,6 +64,7 @@ impl FileStore {
                 dir: dir.to_path_buf(),
                 db: DbFile::new(dir.join(DB_FILE)),
                 lease: Mutex::new(None),
+                expired: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -113,10 +117,18 @@ impl Store for FileStore {
     }
 
     async fn save(&self, put: &[Record], delete: &[String]) -> Result<usize, StoreError> {
+        let expired = std::mem::take(
+            &mut *self
+                .inner
+                .expired
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         let count = put.len() + delete.len();
-        if count == 0 {
+        if count == 0 && expired.is_empty() {
             return Ok(0);
         }
+        let delete: Vec<String> = delete.iter().cloned().chain(expired).collect();
         let mut puts = Vec::with_capacity(put.len());
         for record in put {
             let key = record.key();
@@ -157,9 +169,12 @@ impl Store for FileStore {
 impl Inner {
     fn load(&self, now: Epoch) -> Result<Records, StoreError> {
         let mut records = Records::new();
+        let mut expired = Vec::new();
         for (key, bytes) in self.db.read_all()? {
             match serde_json::from_slice::<Record>(&bytes) {
-                Ok(record) if record.expires_at().is_some_and(|at| at <= now) => {}
+                Ok(record) if record.expires_at().is_some_and(|at| at <= now) => {
+                    expired.push(key);
+                }
                 Ok(record) => {
                     records.insert(key, record);
                 }
@@ -169,6 +184,7 @@ impl Inner {
                 }
             }
         }
+        *self.expired.lock().unwrap_or_else(|p| p.into_inner()) = expired;
         Ok(records)
     }
 
