@@ -106,7 +106,10 @@ async fn text_output_is_a_table_and_a_total() {
         "{stdout}"
     );
     assert!(
-        lines.last().unwrap().starts_with("ok (dry run): 1 action (0 done, 1 planned"),
+        lines
+            .last()
+            .unwrap()
+            .starts_with("ok (dry run): 1 action (0 done, 1 planned"),
         "{stdout}"
     );
 }

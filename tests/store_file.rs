@@ -401,7 +401,10 @@ async fn expired_records_are_deleted_by_the_next_save_not_by_a_load() {
     // A load (what a dry run does) hides it but deletes nothing.
     let loaded = store.load(NOW).await.unwrap();
     assert!(!loaded.contains_key(&gone_key));
-    assert!(store.get(&gone_key).await.unwrap().is_some(), "still on disk");
+    assert!(
+        store.get(&gone_key).await.unwrap().is_some(),
+        "still on disk"
+    );
 
     // The next save drops it with the rest of its transaction.
     store.save(&[], &[]).await.unwrap();

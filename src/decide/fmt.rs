@@ -21,6 +21,17 @@ pub fn dur(d: Duration) -> String {
     secs(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// "`value` > `limit`" in short forms, falling back to seconds when the short forms would
+/// read the same ("eta 604801s > 604800s" rather than "eta 7d > 7d").
+pub fn over(value: i64, limit: Duration) -> String {
+    let (v, l) = (secs(value), dur(limit));
+    if v == l {
+        format!("{}s > {}s", value.max(0), limit.as_secs())
+    } else {
+        format!("{v} > {l}")
+    }
+}
+
 /// Seconds in a [`Duration`], saturating.
 pub fn as_secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
@@ -45,5 +56,14 @@ mod tests {
         ] {
             assert_eq!(secs(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn over_never_reads_as_equal() {
+        assert_eq!(over(2_700, Duration::from_secs(1_800)), "45m > 30m");
+        assert_eq!(
+            over(604_801, Duration::from_secs(604_800)),
+            "604801s > 604800s"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! fires wins, in this order: blocked file, unregistered tracker, errored (recheck once, then
 //! fail), stalled, eta, availability.
 
-use super::fmt::{as_secs, dur, secs};
+use super::fmt::{as_secs, over, secs};
 use crate::config::Health;
 use crate::model::{Torrent, Tracker};
 use crate::state::{Epoch, TorrentRecord};
@@ -94,9 +94,8 @@ pub fn verdict(
         let stalled = now - rec.progress_at;
         if stalled >= as_secs(limit) {
             return Some(HealthVerdict::Fail(format!(
-                "stalled {} > {}",
-                secs(stalled),
-                dur(limit)
+                "stalled {}",
+                over(stalled, limit)
             )));
         }
     }
@@ -104,9 +103,8 @@ pub fn verdict(
         && eta > limit.as_secs()
     {
         return Some(HealthVerdict::Fail(format!(
-            "eta {} > {}",
-            secs(i64::try_from(eta).unwrap_or(i64::MAX)),
-            dur(limit)
+            "eta {}",
+            over(i64::try_from(eta).unwrap_or(i64::MAX), limit)
         )));
     }
     if let (Some(limit), Some(since), Some(avail)) =
@@ -115,9 +113,8 @@ pub fn verdict(
         let lasted = now - since;
         if lasted >= as_secs(limit) {
             return Some(HealthVerdict::Fail(format!(
-                "availability {avail:.2} < 1 for {} > {}",
-                secs(lasted),
-                dur(limit)
+                "availability {avail:.2} < 1 for {}",
+                over(lasted, limit)
             )));
         }
     }

@@ -1,7 +1,7 @@
 //! Import: trigger the Arr's import of a complete download once, and fail a download the
 //! Arr cannot import for `failed_import_after`.
 
-use super::fmt::{as_secs, dur, secs};
+use super::fmt::{as_secs, over, secs};
 use super::plan::{Action, ActionKind, Op};
 use super::{Ctx, path_map};
 
@@ -18,10 +18,9 @@ pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();
             return Some(ctx.fail(format!(
-                "import {} {} > {}{detail}",
+                "import {} {}{detail}",
                 queued.tracked_state,
-                secs(lasted),
-                dur(limit)
+                over(lasted, limit)
             )));
         }
     }

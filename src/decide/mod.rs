@@ -17,6 +17,8 @@ pub mod scope;
 pub mod select;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeSet;
@@ -225,15 +227,21 @@ impl Ctx<'_> {
 /// The one primary action (fail, recheck, import or remove) of a torrent, if any.
 fn primary_action(ctx: &Ctx<'_>) -> Option<Action> {
     let (t, rec) = (ctx.t, ctx.rec);
+    // An imported torrent is never failed: that would blocklist a release the Arr already
+    // imported. It is only cleaned up once complete and seeded.
+    if rec.imported_at.is_some() {
+        return if t.is_complete() {
+            cleanup_action(ctx)
+        } else {
+            None
+        };
+    }
     if !t.is_complete() {
         if ctx.young() {
             return None;
         }
         return health::verdict(t, rec, &ctx.arr_cfg.health, ctx.trackers(), ctx.now)
             .map(|v| health_action(ctx, v));
-    }
-    if rec.imported_at.is_some() {
-        return cleanup_action(ctx);
     }
     // Complete, not known as imported.
     if rec.blocked_file.is_some() || t.status.is_errored() {

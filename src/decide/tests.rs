@@ -8,7 +8,7 @@ use crate::config::*;
 use crate::model::*;
 use crate::state::{Intent, Record, Records, TorrentRecord};
 
-const NOW: i64 = 1_800_000_000;
+pub(super) const NOW: i64 = 1_800_000_000;
 const MIN: i64 = 60;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
@@ -82,7 +82,7 @@ fn qbit_cfg(name: &str) -> QbitConfig {
     }
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         source: "test".into(),
         state: StateConfig {
@@ -115,7 +115,7 @@ fn config() -> Config {
 }
 
 /// A downloading radarr torrent added two hours ago.
-fn torrent(hash: &str) -> Torrent {
+pub(super) fn torrent(hash: &str) -> Torrent {
     Torrent {
         hash: hash.into(),
         name: format!("name-{}", &hash[..4]),
@@ -157,7 +157,7 @@ fn stalled(hash: &str, since: i64) -> Torrent {
     }
 }
 
-fn complete(hash: &str) -> Torrent {
+pub(super) fn complete(hash: &str) -> Torrent {
     Torrent {
         status: Status::StalledUp,
         state: "stalledUP".into(),
@@ -171,7 +171,7 @@ fn complete(hash: &str) -> Torrent {
     }
 }
 
-fn queued(hash: &str, ids: &[i64], tracked_state: &str) -> QueueDownload {
+pub(super) fn queued(hash: &str, ids: &[i64], tracked_state: &str) -> QueueDownload {
     QueueDownload {
         download_id: hash.to_ascii_uppercase(),
         record_ids: ids.to_vec(),
@@ -183,7 +183,7 @@ fn queued(hash: &str, ids: &[i64], tracked_state: &str) -> QueueDownload {
     }
 }
 
-fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSnapshot {
+pub(super) fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSnapshot {
     ArrSnapshot {
         name: name.into(),
         kind,
@@ -198,7 +198,7 @@ fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSnapshot {
     }
 }
 
-fn instance(name: &str, torrents: Vec<Torrent>) -> InstanceSnapshot {
+pub(super) fn instance(name: &str, torrents: Vec<Torrent>) -> InstanceSnapshot {
     InstanceSnapshot {
         name: name.into(),
         reachable: true,
@@ -210,7 +210,7 @@ fn instance(name: &str, torrents: Vec<Torrent>) -> InstanceSnapshot {
     }
 }
 
-fn snap(torrents: Vec<Torrent>, queue: Vec<QueueDownload>) -> Snapshot {
+pub(super) fn snap(torrents: Vec<Torrent>, queue: Vec<QueueDownload>) -> Snapshot {
     Snapshot {
         instances: vec![instance("main", torrents)],
         arrs: vec![
@@ -953,4 +953,20 @@ fn details_are_asked_only_where_a_verdict_needs_them() {
         NOW,
     );
     assert!(req.history.is_empty());
+}
+
+#[test]
+fn imported_torrent_that_lost_data_is_not_failed() {
+    let mut t = stalled(H1, 5 * HOUR);
+    t.status = Status::MissingFiles;
+    t.state = "missingFiles".into();
+    let state = record(H1, |r| {
+        r.imported_at = Some(NOW - DAY);
+        r.rechecked_at = Some(NOW - HOUR);
+    });
+    let plan = run(
+        &snap(vec![t], vec![queued(H1, &[2], "downloading")]),
+        &state,
+    );
+    assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
 }

@@ -117,13 +117,8 @@ impl Store for FileStore {
     }
 
     async fn save(&self, put: &[Record], delete: &[String]) -> Result<usize, StoreError> {
-        let expired = std::mem::take(
-            &mut *self
-                .inner
-                .expired
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        );
+        let expired =
+            std::mem::take(&mut *self.inner.expired.lock().unwrap_or_else(|p| p.into_inner()));
         let count = put.len() + delete.len();
         if count == 0 && expired.is_empty() {
             return Ok(0);
