@@ -291,3 +291,42 @@ fn a_bad_url_is_a_config_error() {
     let err = QbitClient::new(&config("ftp://host"), Duration::from_secs(1)).unwrap_err();
     assert!(err.to_string().contains("'box'"), "{err}");
 }
+
+#[tokio::test]
+async fn login_redirect_is_not_followed_so_the_password_stays_home() {
+    // Where a followed 308 would re-send the login form.
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = elsewhere.local_addr().unwrap();
+    let hits = Arc::new(Mutex::new(0usize));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = elsewhere.accept().await {
+            *counter.lock().unwrap() += 1;
+            let _ = s.shutdown().await;
+        }
+    });
+    // The configured URL answers every request with a 308 to `elsewhere`.
+    let redirecting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", redirecting.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = redirecting.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let reply = format!(
+                "HTTP/1.1 308 Permanent Redirect\r\nLocation: http://{target}/api/v2/auth/login\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = s.write_all(reply.as_bytes()).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    let err = client(&url).connect().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            QbitError::Http { status: 308, .. } | QbitError::Malformed { .. }
+        ),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(*hits.lock().unwrap(), 0, "the redirect was not followed");
+}

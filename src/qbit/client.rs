@@ -87,6 +87,9 @@ impl QbitClient {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .referer(false)
+            // A 307/308 redirect would re-send the login form, password included, to
+            // wherever it points; a redirect also means the configured URL is not the WebUI.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
             .tls_danger_accept_invalid_certs(cfg.tls_insecure)
