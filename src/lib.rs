@@ -6,8 +6,8 @@
 //! 3. [`qbit`] and [`arr`] scan every instance and every Arr queue once ([`model`] holds
 //!    what they saw).
 //! 4. [`decide`] turns (snapshot, state, config, now) into a [`decide::Plan`], touching nothing.
-//! 5. The pass acts on the plan, writes back changed records, releases the lease and
-//!    returns a [`summary::Summary`].
+//! 5. The pass acts on the plan, tells the [`notify`] targets what happened, writes back
+//!    changed records, releases the lease and returns a [`summary::Summary`].
 
 pub mod act;
 pub mod arr;
@@ -18,6 +18,7 @@ pub mod config;
 pub mod decide;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod output;
 pub mod pass;
 pub mod qbit;

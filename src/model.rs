@@ -340,6 +340,50 @@ pub struct ArrSnapshot {
     pub queue: BTreeMap<String, QueueDownload>,
     /// History answers fetched this pass: upper-case `downloadId` -> holds an import event.
     pub history: BTreeMap<String, bool>,
+    /// What scheduled searches need, read this pass; `None` when searches are off for this
+    /// Arr, the pass is narrowed to hashes, or the reads failed (no search then).
+    pub search: Option<SearchScan>,
+}
+
+/// Why an item is on a wanted list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WantedReason {
+    /// No file yet (`wanted/missing`).
+    Missing,
+    /// Has a file below the quality cutoff (`wanted/cutoff`).
+    CutoffUnmet,
+}
+
+impl WantedReason {
+    /// Name as in reasons and search records: `missing`, `cutoff_unmet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WantedReason::Missing => "missing",
+            WantedReason::CutoffUnmet => "cutoff_unmet",
+        }
+    }
+}
+
+/// One monitored item of an Arr's wanted list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WantedItem {
+    /// Movie id (Radarr), episode id (Sonarr) or album id (Lidarr).
+    pub media_id: i64,
+    /// Title for people ("Movie (2020)", "S01E02 Title", "Album").
+    pub title: String,
+    /// Which list it is on.
+    pub reason: WantedReason,
+    /// The Arr's own `lastSearchTime`, epoch seconds, when it has one.
+    pub last_search: Option<i64>,
+}
+
+/// What scheduled searches of one Arr are decided on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchScan {
+    /// Monitored wanted items, missing first, each list in the order the Arr sent it.
+    pub wanted: Vec<WantedItem>,
+    /// Search commands the Arr is running or has queued.
+    pub running: usize,
 }
 
 /// Everything one scan saw.

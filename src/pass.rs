@@ -1,4 +1,5 @@
-//! One pass, end to end: lease, load, scan, decide, record intent, act, save, release.
+//! One pass, end to end: lease, load, scan, decide, record intent, act, notify, save,
+//! release.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,6 +10,7 @@ use crate::act::{self, Acted};
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::decide::{self, ActionKind, Plan, Scope};
+use crate::notify;
 use crate::scan;
 use crate::state::{
     Epoch, Intent, LeaseRequest, Record, Records, RunRecord, Store, StoreError, lease_scope,
@@ -127,7 +129,21 @@ async fn leased_pass(
     clients.begin_pass();
     let mut snapshot = scan::scan_lists(clients, &opts.scope.instances, act_deadline).await;
     let details = decide::details_needed(&snapshot, &state, config, &opts.scope, now);
-    scan::scan_details(clients, &mut snapshot, &details, act_deadline).await;
+    // A pass narrowed to hashes (a torrent-finished hook) does no scheduled search.
+    let searching = if opts.scope.narrowed_to_hashes() {
+        vec![]
+    } else {
+        scan::search_targets(config, &snapshot)
+    };
+    let (_, searches) = futures::join!(
+        scan::scan_details(clients, &mut snapshot, &details, act_deadline),
+        scan::scan_searches(clients, config, &searching, act_deadline)
+    );
+    for (name, search) in searches {
+        if let Some(arr) = snapshot.arrs.iter_mut().find(|a| a.name == name) {
+            arr.search = search;
+        }
+    }
     summarise_scan(summary, &snapshot);
 
     let plan = decide::decide(&snapshot, &state, config, &opts.scope, now);
@@ -174,10 +190,19 @@ async fn leased_pass(
         .map(|(a, r)| action_summary(a, r.outcome, r.error.clone()))
         .collect();
     set_status(summary, &plan);
+    let told = notify::notify(
+        &config.notify,
+        summary,
+        &state,
+        now,
+        act_deadline + SAVE_RESERVE / 2,
+    )
+    .await;
     let mut last: Vec<Record> = outcomes
         .iter()
         .filter_map(|k| records.get(k).cloned())
         .collect();
+    last.extend(told.put);
     if !summary.actions.is_empty() || summary.status != RunStatus::Ok {
         last.push(Record::Run(RunRecord {
             run_id: opts.run_id.clone(),
@@ -186,8 +211,8 @@ async fn leased_pass(
             actions: summary.actions.len() as u64,
         }));
     }
-    if !last.is_empty() {
-        summary.state.written += store.save(&last, &[]).await?;
+    if !last.is_empty() || !told.forget.is_empty() {
+        summary.state.written += store.save(&last, &told.forget).await?;
     }
     Ok(())
 }
@@ -232,6 +257,21 @@ fn with_intents(records: &mut Records, plan: &Plan, run_id: &str, now: Epoch) ->
 fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epoch) -> Vec<String> {
     let mut keys = vec![];
     for (a, r) in plan.actions.iter().zip(acted) {
+        // A search sent: remember each item searched, so its cooldown holds next passes.
+        if a.kind == ActionKind::Search {
+            if r.outcome == Outcome::Done {
+                for s in plan
+                    .searched
+                    .iter()
+                    .filter(|s| Some(&s.arr) == a.arr.as_ref())
+                {
+                    let rec = Record::Search(s.clone());
+                    keys.push(rec.key());
+                    records.insert(rec.key(), rec);
+                }
+            }
+            continue;
+        }
         let Some(key) = torrent_key(a) else { continue };
         let Some(Record::Torrent(t)) = records.get_mut(&key) else {
             continue;

@@ -66,6 +66,7 @@ pub async fn scan_lists(
                 error: None,
                 queue: Default::default(),
                 history: Default::default(),
+                search: None,
             };
             let read = async {
                 let status = client.status().await?;
@@ -141,6 +142,46 @@ pub async fn scan_details(
             s.history.insert(id.clone(), imported);
         }
     }
+}
+
+/// The reachable Arrs whose `[arr.NAME.search]` searches at least one wanted list.
+pub fn search_targets(config: &crate::config::Config, snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .arrs
+        .iter()
+        .filter(|a| a.reachable)
+        .filter(|a| {
+            config
+                .arr
+                .get(&a.name)
+                .and_then(|c| c.search.as_ref())
+                .is_some_and(|s| s.enabled())
+        })
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+/// Reads what the scheduled searches of `arrs` need (see [`crate::arr::search`]). An Arr
+/// whose reads fail, or do not end by `deadline`, gets `None`: no search this pass.
+pub async fn scan_searches(
+    clients: &Clients,
+    config: &crate::config::Config,
+    arrs: &[String],
+    deadline: Instant,
+) -> Vec<(String, Option<crate::model::SearchScan>)> {
+    let reads = arrs.iter().filter_map(|name| {
+        let client = clients.arr.get(name)?;
+        let cfg = config.arr.get(name)?.search.as_ref()?;
+        let span = info_span!("scan_search", arr = %name);
+        Some(
+            async move {
+                let res = within(deadline, client.search_scan(cfg)).await;
+                (name.clone(), kept(res, "wanted lists", name, "search"))
+            }
+            .instrument(span),
+        )
+    });
+    futures::future::join_all(reads).await
 }
 
 /// Runs `fut` until `deadline`; past it, the error says the deadline was reached.

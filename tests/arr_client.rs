@@ -51,6 +51,7 @@ fn config(kind: ArrKind, url: &str, key: &str) -> ArrConfig {
             trackers: Vec::new(),
         },
         tls_insecure: false,
+        search: None,
     }
 }
 

@@ -19,7 +19,7 @@ const QUEUE_PAGE_SIZE: usize = 500;
 /// Records asked for per history page.
 const HISTORY_PAGE_SIZE: usize = 100;
 /// A paged read stops after this many pages even if the server keeps answering.
-const MAX_PAGES: usize = 200;
+pub(super) const MAX_PAGES: usize = 200;
 /// Characters of an error body kept in [`ArrError::Http`].
 const SNIPPET_CHARS: usize = 200;
 
@@ -304,7 +304,7 @@ impl ArrClient {
     }
 
     /// `GET {path}?{query}` parsed as JSON.
-    async fn get_json<T: DeserializeOwned>(
+    pub(super) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -316,7 +316,7 @@ impl ArrClient {
         self.parse(resp, &endpoint).await
     }
 
-    fn malformed(&self, endpoint: &str, reason: &str) -> ArrError {
+    pub(super) fn malformed(&self, endpoint: &str, reason: &str) -> ArrError {
         ArrError::Malformed {
             arr: self.name.clone(),
             endpoint: endpoint.to_string(),
@@ -357,7 +357,7 @@ pub fn scan_body(kind: ArrKind, path: &str, download_id: &str, mode: ImportMode)
 
 /// True when a paged read is done: an empty page, all `total` records seen, or (without a
 /// total) a short page.
-fn last_page(got: usize, seen: usize, total: Option<i64>, page_size: usize) -> bool {
+pub(super) fn last_page(got: usize, seen: usize, total: Option<i64>, page_size: usize) -> bool {
     match total {
         _ if got == 0 => true,
         Some(total) => seen as i64 >= total,

@@ -31,7 +31,15 @@ fn wanted(config: &Config) -> Vec<(String, String)> {
             SecretSource::Ssm(p) => Some((format!("arr.{n}.api_key"), p.clone())),
             _ => None,
         });
-    qbit.chain(arr).collect()
+    let notify = config
+        .notify
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| match &n.url_source {
+            SecretSource::Ssm(p) => Some((format!("notify[{i}].url"), p.clone())),
+            _ => None,
+        });
+    qbit.chain(arr).chain(notify).collect()
 }
 
 /// Resolves the SSM secrets of `config` in place. Sends nothing when there are none.
@@ -79,6 +87,15 @@ fn set(config: &mut Config, key: &str, secret: Secret) {
         (Some("arr"), Some(name)) => {
             if let Some(a) = config.arr.get_mut(name) {
                 a.api_key = secret;
+            }
+        }
+        (Some(target), _) => {
+            let index = target
+                .strip_prefix("notify[")
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(n) = index.and_then(|i| config.notify.get_mut(i)) {
+                n.url = secret;
             }
         }
         _ => {}

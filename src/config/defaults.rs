@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::types::{Backend, Health, RunConfig, SeedGoal, SeedMode, Seeding, StateConfig};
+use super::types::{
+    Backend, Health, NotifyEvent, RunConfig, SearchConfig, SeedGoal, SeedMode, Seeding, StateConfig,
+};
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 60 * MINUTE;
@@ -88,6 +90,23 @@ impl Default for Seeding {
         }
     }
 }
+
+impl Default for SearchConfig {
+    /// `missing = false`, `cutoff_unmet = false`, `per_run = 5`, `cooldown = "7d"`,
+    /// `max_running = 3`.
+    fn default() -> Self {
+        SearchConfig {
+            missing: false,
+            cutoff_unmet: false,
+            per_run: 5,
+            cooldown: Duration::from_secs(7 * DAY),
+            max_running: 3,
+        }
+    }
+}
+
+/// `on` of a `[[notify]]` target when not written.
+pub const NOTIFY_ON: [NotifyEvent; 2] = [NotifyEvent::Destructive, NotifyEvent::Unreachable];
 
 #[cfg(test)]
 mod tests {

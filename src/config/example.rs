@@ -23,6 +23,7 @@ mod tests {
             "QBIT_MAIN_PASSWORD" | "RADARR_API_KEY" | "SONARR_API_KEY" => {
                 Some(format!("{var}-value"))
             }
+            "DISCORD_WEBHOOK_URL" => Some("https://discord.com/api/webhooks/1/token".into()),
             _ => None,
         };
         load_str(&text, "example.toml", Path::new("/etc/sweeparr"), &env)
@@ -81,6 +82,25 @@ mod tests {
     }
 
     #[test]
+    fn example_shows_searches_and_notifications() {
+        let config = load_example();
+        let search = config.arr["movies"].search.clone().expect("search section");
+        assert!(search.missing && !search.cutoff_unmet);
+        let default = crate::config::SearchConfig::default();
+        assert_eq!(
+            (search.per_run, search.cooldown, search.max_running),
+            (default.per_run, default.cooldown, default.max_running)
+        );
+        assert!(config.arr["tv"].search.is_none());
+        assert_eq!(config.notify.len(), 2);
+        assert_eq!(
+            config.notify[0].url.expose(),
+            "https://discord.com/api/webhooks/1/token"
+        );
+        assert_eq!(config.notify[1].priority.as_deref(), Some("high"));
+    }
+
+    #[test]
     fn example_shows_per_arr_overrides_at_work() {
         let tv = &load_example().arr["tv"];
         assert_eq!(tv.import_mode, ImportMode::Move);
@@ -135,6 +155,14 @@ mod tests {
             "delete_files",
             "min_time",
             "host",
+            "missing",
+            "cutoff_unmet",
+            "per_run",
+            "cooldown",
+            "max_running",
+            "on",
+            "priority",
+            "tags",
         ];
         for key in keys {
             let written = example().lines().any(|line| {
@@ -154,6 +182,8 @@ mod tests {
             ".health]",
             ".seeding]",
             "seeding.tracker]]",
+            ".search]",
+            "[[notify]]",
         ] {
             assert!(example().contains(table), "{table}");
         }

@@ -44,6 +44,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RawConfig, ConfigError> 
 fn is_secret_key(key: &str) -> bool {
     key.split('.')
         .any(|part| part == "password" || part == "api_key")
+        || (key.starts_with("notify") && key.ends_with(".url"))
 }
 
 /// serde's own wording for a value of the wrong type or range, which quotes the value.

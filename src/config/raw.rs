@@ -39,6 +39,9 @@ pub struct RawConfig {
     /// `[seeding]`, defaults for every Arr.
     #[serde(default)]
     pub seeding: RawSeeding,
+    /// `[[notify]]` targets.
+    #[serde(default)]
+    pub notify: Vec<RawNotify>,
 }
 
 /// `backend` of `[state]`.
@@ -141,6 +144,72 @@ pub struct RawArr {
     pub seeding: Option<RawSeeding>,
     /// `tls_insecure`
     pub tls_insecure: Option<bool>,
+    /// `[arr.NAME.search]`
+    pub search: Option<RawSearch>,
+}
+
+/// `[arr.NAME.search]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an [arr.NAME.search] table (missing, cutoff_unmet, per_run, cooldown, max_running)"
+)]
+pub struct RawSearch {
+    /// `missing`
+    pub missing: Option<bool>,
+    /// `cutoff_unmet`
+    pub cutoff_unmet: Option<bool>,
+    /// `per_run`
+    pub per_run: Option<usize>,
+    /// `cooldown`
+    pub cooldown: Option<Threshold>,
+    /// `max_running`
+    pub max_running: Option<usize>,
+}
+
+/// `kind` of a `[[notify]]` target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawNotifyKind {
+    /// `"webhook"`
+    Webhook,
+    /// `"discord"`
+    Discord,
+    /// `"ntfy"`
+    Ntfy,
+    /// `"apprise"`
+    Apprise,
+}
+
+/// An entry of `on` in a `[[notify]]` target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawNotifyEvent {
+    /// `"destructive"`
+    Destructive,
+    /// `"unreachable"`
+    Unreachable,
+    /// `"failed"`
+    Failed,
+}
+
+/// `[[notify]]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [[notify]] table (kind, url, on, priority, tags)"
+)]
+pub struct RawNotify {
+    /// `kind` (required)
+    pub kind: Option<RawNotifyKind>,
+    /// `url` (required; a secret: webhook URLs carry their token)
+    pub url: Option<RawSecret>,
+    /// `on`
+    pub on: Option<Vec<RawNotifyEvent>>,
+    /// `priority` (ntfy)
+    pub priority: Option<String>,
+    /// `tags` (ntfy, apprise)
+    pub tags: Option<Vec<String>>,
 }
 
 /// `[health]` or `[arr.NAME.health]`: each key present overrides the level above.

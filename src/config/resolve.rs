@@ -1,4 +1,5 @@
-//! Secrets: reading `{ env = }` and `{ file = }` values; `{ ssm = }` is left for the cloud.
+//! Secrets: reading `{ env = }` and `{ file = }` values (qBittorrent passwords, Arr API keys,
+//! notification URLs); `{ ssm = }` is left for the cloud.
 
 use std::fs;
 
@@ -6,7 +7,8 @@ use super::error::ConfigError;
 use super::secret::{Secret, SecretSource};
 use super::types::Config;
 
-/// Reads `env` and `file` secrets of every enabled instance and every Arr.
+/// Reads `env` and `file` secrets of every enabled instance, every Arr and every
+/// `[[notify]]` URL.
 pub(crate) fn resolve_secrets(
     config: &mut Config,
     env: &dyn Fn(&str) -> Option<String>,
@@ -27,6 +29,19 @@ pub(crate) fn resolve_secrets(
                     "{:?} gave an empty API key; expected the Arr's API key",
                     a.api_key_source
                 ),
+            });
+        }
+    }
+    for (i, n) in config.notify.iter_mut().enumerate() {
+        let key = format!("notify[{i}].url");
+        n.url = resolve(&n.url_source, &key, &origin, env)?;
+        if !matches!(n.url_source, SecretSource::Ssm(_))
+            && let Err(message) = super::notify::check_url(n.url.expose())
+        {
+            return Err(ConfigError::Invalid {
+                origin,
+                key,
+                message,
             });
         }
     }

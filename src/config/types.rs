@@ -20,6 +20,8 @@ pub struct Config {
     pub qbit: BTreeMap<String, QbitConfig>,
     /// `[arr.NAME]`, by name; each carries its resolved health and seeding rules.
     pub arr: BTreeMap<String, ArrConfig>,
+    /// `[[notify]]` targets, in the order written.
+    pub notify: Vec<NotifyConfig>,
 }
 
 /// Which state backend.
@@ -129,6 +131,8 @@ pub struct ArrConfig {
     pub seeding: Seeding,
     /// Accept an invalid TLS certificate. Off by default.
     pub tls_insecure: bool,
+    /// `[arr.NAME.search]`; `None` when the section is absent (no scheduled searches).
+    pub search: Option<SearchConfig>,
 }
 
 /// Health thresholds; `None` = off.
@@ -190,4 +194,97 @@ pub struct Seeding {
     pub goal: SeedGoal,
     /// Per-tracker goals, first match wins.
     pub trackers: Vec<TrackerRule>,
+}
+
+/// `[arr.NAME.search]`: scheduled searches of the Arr's wanted lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchConfig {
+    /// Search monitored items that have no file (`wanted/missing`).
+    pub missing: bool,
+    /// Search monitored items whose file is below the quality cutoff (`wanted/cutoff`).
+    pub cutoff_unmet: bool,
+    /// Items one pass may search (all sent in one command).
+    pub per_run: usize,
+    /// An item is not searched again before this has passed (zero = no cooldown).
+    pub cooldown: Duration,
+    /// No new search while the Arr already runs (or queues) this many search commands.
+    pub max_running: usize,
+}
+
+impl SearchConfig {
+    /// True when at least one wanted list is searched.
+    pub fn enabled(&self) -> bool {
+        self.missing || self.cutoff_unmet
+    }
+}
+
+/// Which service a `[[notify]]` target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyKind {
+    /// A generic JSON webhook: the summary plus the events, POSTed as JSON.
+    Webhook,
+    /// A Discord channel webhook (`{"content": ...}`).
+    Discord,
+    /// An ntfy topic URL (text body, `Title` / `Priority` / `Tags` headers).
+    Ntfy,
+    /// An Apprise API notify URL (`.../notify/KEY`, JSON `title` / `body` / `type` / `tag`).
+    Apprise,
+}
+
+impl NotifyKind {
+    /// Name as written in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyKind::Webhook => "webhook",
+            NotifyKind::Discord => "discord",
+            NotifyKind::Ntfy => "ntfy",
+            NotifyKind::Apprise => "apprise",
+        }
+    }
+}
+
+/// What a `[[notify]]` target is told about (`on = [...]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NotifyEvent {
+    /// Torrents removed or failed (and a deletion circuit that opened).
+    Destructive,
+    /// An instance or Arr became unreachable, or came back.
+    Unreachable,
+    /// An action failed.
+    Failed,
+}
+
+impl NotifyEvent {
+    /// Name as written in config and sent in webhook payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::Destructive => "destructive",
+            NotifyEvent::Unreachable => "unreachable",
+            NotifyEvent::Failed => "failed",
+        }
+    }
+}
+
+/// One `[[notify]]` target.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// Kind of service.
+    pub kind: NotifyKind,
+    /// URL source as configured (the URL may carry a token: it is a secret).
+    pub url_source: SecretSource,
+    /// Resolved URL (empty until resolved for `ssm`).
+    pub url: Secret,
+    /// Events this target is told about.
+    pub on: Vec<NotifyEvent>,
+    /// ntfy `Priority` header (`min`, `low`, `default`, `high`, `urgent` or 1-5).
+    pub priority: Option<String>,
+    /// ntfy `Tags` header / Apprise `tag`.
+    pub tags: Vec<String>,
+}
+
+impl NotifyConfig {
+    /// Name for logs: `notify[INDEX] (KIND)`; never the URL.
+    pub fn label(&self, index: usize) -> String {
+        format!("notify[{index}] ({})", self.kind.as_str())
+    }
 }

@@ -81,6 +81,7 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         run,
         qbit,
         arr,
+        notify: super::notify::targets(&raw.notify, ctx)?,
     })
 }
 
@@ -223,6 +224,11 @@ fn arr_entry(
         health,
         seeding: Seeding { goal, trackers },
         tls_insecure: raw.tls_insecure.unwrap_or(false),
+        search: raw
+            .search
+            .as_ref()
+            .map(|s| super::search::search(s, &format!("{key}.search"), ctx))
+            .transpose()?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! Files by rule: [`health`] (stalled, eta, availability, unregistered, blocked files,
 //! errored), [`import`] (import trigger, failed import), [`cleanup`] (seeding goals),
 //! [`guard`] (protect tag, circuit breaker), [`observe`] (clocks kept in state),
-//! [`select`] (which details the scan must fetch).
+//! [`select`] (which details the scan must fetch), [`search`] (scheduled searches).
 
 pub mod cleanup;
 pub mod fmt;
@@ -14,6 +14,7 @@ pub mod observe;
 pub mod path_map;
 pub mod plan;
 pub mod scope;
+pub mod search;
 pub mod select;
 
 #[cfg(test)]
@@ -88,6 +89,9 @@ pub fn decide(
                 }
             }
         }
+    }
+    if !scope.narrowed_to_hashes() {
+        search::plan_searches(snapshot, state, config, now, &mut plan);
     }
     guard::circuit_breaker(&mut plan, config.run.max_deletions);
     plan

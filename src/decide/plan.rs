@@ -125,6 +125,8 @@ pub struct Plan {
     pub records: Vec<crate::state::Record>,
     /// Keys of records to drop (expired).
     pub forget: Vec<String>,
+    /// Search records to write once the search action of their Arr is done.
+    pub searched: Vec<crate::state::SearchRecord>,
 }
 
 impl Plan {

@@ -66,6 +66,7 @@ fn arr_cfg(name: &str, kind: ArrKind, category: &str) -> ArrConfig {
         health: health(),
         seeding: seeding(),
         tls_insecure: false,
+        search: None,
     }
 }
 
@@ -111,6 +112,7 @@ pub(super) fn config() -> Config {
             ),
             ("tv".into(), arr_cfg("tv", ArrKind::Sonarr, "sonarr")),
         ]),
+        notify: vec![],
     }
 }
 
@@ -195,6 +197,7 @@ pub(super) fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSn
             .map(|q| (q.download_id.clone(), q))
             .collect(),
         history: BTreeMap::new(),
+        search: None,
     }
 }
 

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-pub use record::{Epoch, Intent, LeaseRecord, Record, RunRecord, SearchRecord, TorrentRecord};
+pub use record::{
+    Epoch, Intent, LeaseRecord, OutageRecord, Record, RunRecord, SearchRecord, TorrentRecord,
+};
 
 /// Errors callers branch on.
 #[derive(Debug, thiserror::Error)]

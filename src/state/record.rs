@@ -1,7 +1,8 @@
 //! The records sweeparr remembers between passes.
 //!
 //! Every record has a string key (`pk`), the same in every backend:
-//! `torrent#<instance>#<hash>`, `search#<arr>#<media id>`, `lease#<scope>`, `run#last`.
+//! `torrent#<instance>#<hash>`, `search#<arr>#<media id>`, `outage#<target>`, `lease#<scope>`,
+//! `run#last`.
 //! Records serialise as JSON objects tagged with `kind`, which is also what
 //! `sweeparr state export` prints, one per line.
 
@@ -120,6 +121,22 @@ pub struct SearchRecord {
     pub reason: String,
 }
 
+/// An instance or Arr found unreachable, remembered so that notifications announce the
+/// outage once and its end once, not every pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageRecord {
+    /// `qbit.NAME` or `arr.NAME`.
+    pub target: String,
+    /// First pass that found it unreachable.
+    pub since: Epoch,
+    /// Why, as that pass saw it (never contains a secret).
+    #[serde(default)]
+    pub error: String,
+    /// A notification target accepted the announcement (until then, each pass tries again).
+    #[serde(default)]
+    pub announced: bool,
+}
+
 /// The run lease: who holds it and until when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseRecord {
@@ -156,6 +173,8 @@ pub enum Record {
     Torrent(TorrentRecord),
     /// Per-search memory.
     Search(SearchRecord),
+    /// An ongoing outage of an instance or Arr.
+    Outage(OutageRecord),
     /// The run lease.
     Lease(LeaseRecord),
     /// Last run.
@@ -167,7 +186,8 @@ impl Record {
     pub fn key(&self) -> String {
         match self {
             Record::Torrent(t) => torrent_pk(&t.instance, &t.hash),
-            Record::Search(s) => format!("search#{}#{}", s.arr, s.media_id),
+            Record::Search(s) => search_pk(&s.arr, s.media_id),
+            Record::Outage(o) => outage_pk(&o.target),
             Record::Lease(l) => lease_pk(&l.scope),
             Record::Run(_) => "run#last".to_string(),
         }
@@ -186,6 +206,16 @@ impl Record {
 /// Key of a torrent record.
 pub fn torrent_pk(instance: &str, hash: &str) -> String {
     format!("torrent#{}#{}", instance, hash.to_ascii_lowercase())
+}
+
+/// Key of a search record.
+pub fn search_pk(arr: &str, media_id: i64) -> String {
+    format!("search#{arr}#{media_id}")
+}
+
+/// Key of an outage record (`target` = `qbit.NAME` or `arr.NAME`).
+pub fn outage_pk(target: &str) -> String {
+    format!("outage#{target}")
 }
 
 /// Key of a lease record.

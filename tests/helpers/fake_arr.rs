@@ -9,8 +9,11 @@
 //! commands that import a tracked download. Tests drive it through Rust methods.
 //!
 //! Used by the integration tests (`mod helpers;`) and by `examples/fake_arr.rs` (`make demo`).
-//! Extension point: `wanted/missing` and `wanted/cutoff` serve whatever [`FakeArr::set_wanted`]
-//! stored (empty by default); searches triggered by commands are in [`FakeArr::commands`].
+//! Searches: `wanted/missing` and `wanted/cutoff` serve what [`FakeArr::set_wanted`] stored
+//! (empty by default), filtered on `monitored` (default true, as the real endpoints) and
+//! paged; [`FakeArr::set_wanted_endpoints`] makes them answer 404 as Radarr before 5.6,
+//! whose `GET movie` serves [`FakeArr::set_movies`]; [`FakeArr::add_running_command`]
+//! presets a running search; search commands posted are in [`FakeArr::search_commands`].
 
 // Not every test crate uses every control method; handlers return `Response` as their error.
 #![allow(dead_code, clippy::result_large_err)]
@@ -209,6 +212,11 @@ struct Inner {
     auto_sync: Option<String>,
     wanted_missing: Vec<Value>,
     wanted_cutoff: Vec<Value>,
+    /// False: `wanted/*` answers 404, as Radarr before 5.6.
+    wanted_endpoints: bool,
+    movies: Vec<Value>,
+    /// Ids of commands preset by a test (not posted).
+    preset: BTreeSet<i64>,
     next_id: i64,
 }
 
@@ -314,6 +322,9 @@ impl FakeArr {
             auto_sync: None,
             wanted_missing: Vec::new(),
             wanted_cutoff: Vec::new(),
+            wanted_endpoints: true,
+            movies: Vec::new(),
+            preset: BTreeSet::new(),
             next_id: 0,
         }));
         let app = router(cfg.kind, state.clone());
@@ -397,6 +408,56 @@ impl FakeArr {
             Wanted::Missing => inner.wanted_missing = records,
             Wanted::Cutoff => inner.wanted_cutoff = records,
         }
+    }
+
+    /// False makes `wanted/missing` and `wanted/cutoff` answer 404, as Radarr before 5.6.
+    pub fn set_wanted_endpoints(&self, on: bool) {
+        lock(&self.state).wanted_endpoints = on;
+    }
+
+    /// Records served by `GET movie` (MovieResources; Radarr).
+    pub fn set_movies(&self, movies: Vec<Value>) {
+        lock(&self.state).movies = movies;
+    }
+
+    /// Adds a command that stays `started` (listed by `GET command`), e.g. a search the Arr
+    /// is running; returns its id.
+    pub fn add_running_command(&self, name: &str) -> i64 {
+        let mut inner = lock(&self.state);
+        let command = FakeCommand {
+            id: inner.next(),
+            name: name.to_string(),
+            body: json!({"name": name}),
+            status: "started".into(),
+            result: "unknown".into(),
+            message: "Running".into(),
+        };
+        let id = command.id;
+        inner.preset.insert(id);
+        inner.commands.push((command, now()));
+        id
+    }
+
+    /// Ends a command added with [`FakeArr::add_running_command`] (`completed`).
+    pub fn finish_command(&self, id: i64) {
+        let mut inner = lock(&self.state);
+        if let Some((c, _)) = inner.commands.iter_mut().find(|(c, _)| c.id == id) {
+            c.status = "completed".into();
+            c.result = "successful".into();
+            c.message = "Completed".into();
+        }
+    }
+
+    /// Commands named `*Search` that were posted (preset running ones excluded).
+    pub fn search_commands(&self) -> Vec<FakeCommand> {
+        let inner = lock(&self.state);
+        inner
+            .commands
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| c.name.ends_with("Search") && !inner.preset.contains(&c.id))
+            .cloned()
+            .collect()
     }
 
     /// Every request received so far, in order.

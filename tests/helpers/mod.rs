@@ -5,6 +5,7 @@
 pub mod fake_arr;
 pub mod moto;
 pub mod qbit;
+pub mod receiver;
 pub mod store_suite;
 pub mod torrent;
 pub mod tracker;

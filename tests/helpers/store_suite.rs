@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use sweeparr::state::record::{lease_pk, torrent_pk};
 use sweeparr::state::{
-    Epoch, Intent, LeaseRecord, LeaseRequest, Record, Records, RunRecord, SearchRecord, Store,
-    StoreError, TorrentRecord,
+    Epoch, Intent, LeaseRecord, LeaseRequest, OutageRecord, Record, Records, RunRecord,
+    SearchRecord, Store, StoreError, TorrentRecord,
 };
 
 /// Opens a new store on the shared location.
@@ -143,6 +143,12 @@ pub async fn every_record_kind_round_trips(make: MakeStore<'_>) {
             status: "partial".to_string(),
             started_at: "2025-06-15T12:00:00Z".to_string(),
             actions: 7,
+        }),
+        Record::Outage(OutageRecord {
+            target: format!("arr.{tag}"),
+            since: NOW - 600,
+            error: "arr x: GET queue answered HTTP 503".to_string(),
+            announced: true,
         }),
     ];
     store.save(&records, &[]).await.unwrap();

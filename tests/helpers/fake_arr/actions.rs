@@ -208,6 +208,10 @@ fn command_json(c: &FakeCommand, queued: &str, fresh: bool) -> Value {
     if fresh {
         obj.insert("status".into(), json!("queued"));
         obj.insert("result".into(), json!("unknown"));
+    } else if c.status == "started" {
+        obj.insert("status".into(), json!("started"));
+        obj.insert("result".into(), json!("unknown"));
+        obj.insert("started".into(), json!(queued));
     } else {
         obj.insert("status".into(), json!(c.status));
         obj.insert("result".into(), json!(c.result));
@@ -231,8 +235,19 @@ pub(super) async fn command_post(State(st): State<Shared>, body: Bytes) -> Reply
     else {
         return Err(error(500, &format!("Unknown command name '{asked}'")));
     };
+    let ids_field = match *name {
+        "MoviesSearch" => Some("movieIds"),
+        "EpisodeSearch" => Some("episodeIds"),
+        "AlbumSearch" => Some("albumIds"),
+        _ => None,
+    };
     let (status, result, message) = if *name == kind.scan_command() {
         run_scan(&mut inner, &body)
+    } else if let Some(ids) = ids_field
+        && !field(&body, ids).is_some_and(Value::is_array)
+    {
+        // The command runs with a null id list and throws.
+        ("failed", "unsuccessful", format!("{ids} must be given"))
     } else {
         ("completed", "successful", "Completed".into())
     };

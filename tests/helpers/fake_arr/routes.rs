@@ -24,6 +24,7 @@ pub(super) fn router(kind: ArrKind, state: Shared) -> Router {
         .route(&format!("{b}/blocklist"), get(blocklist))
         .route(&format!("{b}/wanted/missing"), get(wanted_missing))
         .route(&format!("{b}/wanted/cutoff"), get(wanted_cutoff))
+        .route(&format!("{b}/movie"), get(movie_list))
         .fallback(|| async { error(404, "NotFound") })
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state)
@@ -457,12 +458,40 @@ async fn blocklist(State(st): State<Shared>, Query(q): Query<Vec<(String, String
     paged(records, &p, "date", "descending")
 }
 
+/// A wanted list: records whose `monitored` equals the `monitored` parameter (default
+/// true), paged; 404 when the endpoints are switched off (Radarr before 5.6).
+fn wanted(st: &Shared, list: Wanted, q: Vec<(String, String)>) -> Reply {
+    let p = Params(q);
+    let inner = lock(st);
+    if !inner.wanted_endpoints {
+        return Err(error(404, "NotFound"));
+    }
+    let monitored = p.flag("monitored", true)?;
+    let records = match list {
+        Wanted::Missing => &inner.wanted_missing,
+        Wanted::Cutoff => &inner.wanted_cutoff,
+    };
+    let records = records
+        .iter()
+        .filter(|r| r.get("monitored").and_then(Value::as_bool) == Some(monitored))
+        .cloned()
+        .collect();
+    paged(records, &p, "releaseDate", "descending")
+}
+
 async fn wanted_missing(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Reply {
-    let records = lock(&st).wanted_missing.clone();
-    paged(records, &Params(q), "releaseDate", "descending")
+    wanted(&st, Wanted::Missing, q)
 }
 
 async fn wanted_cutoff(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Reply {
-    let records = lock(&st).wanted_cutoff.clone();
-    paged(records, &Params(q), "releaseDate", "descending")
+    wanted(&st, Wanted::Cutoff, q)
+}
+
+/// `GET movie` (Radarr): every movie, unpaged.
+async fn movie_list(State(st): State<Shared>) -> Reply {
+    let inner = lock(&st);
+    if inner.kind != ArrKind::Radarr {
+        return Err(error(404, "NotFound"));
+    }
+    Ok(Json(Value::Array(inner.movies.clone())).into_response())
 }

@@ -1,0 +1,381 @@
+//! Scheduled searches: which wanted items of each Arr one pass searches.
+//!
+//! Per Arr with `[arr.NAME.search]`, reachable, with its wanted lists read this pass:
+//! the monitored wanted items not searched within `cooldown` (by sweeparr, as its search
+//! records say, or by the Arr itself, as its `lastSearchTime` says), never-searched first,
+//! then the longest ago, at most `per_run`. They go out as one command per Arr
+//! (`MoviesSearch`, `EpisodeSearch`, `AlbumSearch` with the ids), and none while the Arr
+//! already runs or queues `max_running` search commands (of anyone's). A search record per
+//! item is written once that command was sent.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::fmt;
+use super::plan::{Action, ActionKind, Op, Plan};
+use crate::config::{Config, SearchConfig};
+use crate::model::{ArrKind, ArrSnapshot, WantedItem, WantedReason};
+use crate::state::record::search_pk;
+use crate::state::{Epoch, Record, Records, SearchRecord};
+
+/// Adds the search action of every Arr that has something to search, and the records to
+/// write once each is sent.
+pub fn plan_searches(
+    snapshot: &crate::model::Snapshot,
+    state: &Records,
+    config: &Config,
+    now: Epoch,
+    plan: &mut Plan,
+) {
+    for arr in snapshot.arrs.iter().filter(|a| a.reachable) {
+        let Some(cfg) = config.arr.get(&arr.name).and_then(|c| c.search.as_ref()) else {
+            continue;
+        };
+        if let Some((action, records)) = search_arr(arr, cfg, state, now) {
+            plan.actions.push(action);
+            plan.searched.extend(records);
+        }
+    }
+}
+
+/// When an item was last searched: the later of sweeparr's record and the Arr's own time.
+fn last_searched(arr: &str, item: &WantedItem, state: &Records) -> Option<Epoch> {
+    let ours = match state.get(&search_pk(arr, item.media_id)) {
+        Some(Record::Search(s)) => Some(s.searched_at),
+        _ => None,
+    };
+    ours.max(item.last_search)
+}
+
+/// The items to search now, each with when it was last searched, in sending order.
+pub fn candidates<'a>(
+    arr: &'a ArrSnapshot,
+    cfg: &SearchConfig,
+    state: &Records,
+    now: Epoch,
+) -> Vec<(&'a WantedItem, Option<Epoch>)> {
+    let Some(scan) = arr.search.as_ref() else {
+        return Vec::new();
+    };
+    // One command carries the whole batch: `max_running` counts commands, not items.
+    if scan.running >= cfg.max_running || !cfg.enabled() {
+        return Vec::new();
+    }
+    let cooldown = fmt::as_secs(cfg.cooldown);
+    let mut seen = BTreeSet::new();
+    let mut due: Vec<(&WantedItem, Option<Epoch>)> = scan
+        .wanted
+        .iter()
+        .filter(|i| match i.reason {
+            WantedReason::Missing => cfg.missing,
+            WantedReason::CutoffUnmet => cfg.cutoff_unmet,
+        })
+        .filter(|i| seen.insert(i.media_id))
+        .map(|i| (i, last_searched(&arr.name, i, state)))
+        .filter(|(_, last)| last.is_none_or(|t| now - t >= cooldown))
+        .collect();
+    // Stable: ties keep the Arr's order.
+    due.sort_by_key(|(_, last)| (last.is_some(), last.unwrap_or(0)));
+    due.truncate(cfg.per_run);
+    due
+}
+
+fn search_arr(
+    arr: &ArrSnapshot,
+    cfg: &SearchConfig,
+    state: &Records,
+    now: Epoch,
+) -> Option<(Action, Vec<SearchRecord>)> {
+    let chosen = candidates(arr, cfg, state, now);
+    if chosen.is_empty() {
+        return None;
+    }
+    let ids: Vec<i64> = chosen.iter().map(|(i, _)| i.media_id).collect();
+    let records = chosen
+        .iter()
+        .map(|(i, _)| SearchRecord {
+            arr: arr.name.clone(),
+            media_id: i.media_id,
+            searched_at: now,
+            reason: i.reason.as_str().to_string(),
+        })
+        .collect();
+    let action = Action {
+        kind: ActionKind::Search,
+        instance: String::new(),
+        hash: None,
+        name: chosen
+            .iter()
+            .map(|(i, _)| i.title.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        arr: Some(arr.name.clone()),
+        reason: reason(&chosen, cfg, now),
+        op: Op::ArrCommand {
+            arr: arr.name.clone(),
+            body: command_body(arr.kind, &ids),
+        },
+        skip: None,
+    };
+    Some((action, records))
+}
+
+/// The search command of `kind` for these media ids.
+pub fn command_body(kind: ArrKind, ids: &[i64]) -> serde_json::Value {
+    match kind {
+        ArrKind::Radarr => json!({"name": "MoviesSearch", "movieIds": ids}),
+        ArrKind::Sonarr => json!({"name": "EpisodeSearch", "episodeIds": ids}),
+        ArrKind::Lidarr => json!({"name": "AlbumSearch", "albumIds": ids}),
+    }
+}
+
+/// "3 missing, 1 cutoff unmet; 2 never searched, 2 last searched 9d-12d ago; cooldown 7d"
+fn reason(chosen: &[(&WantedItem, Option<Epoch>)], cfg: &SearchConfig, now: Epoch) -> String {
+    let count = |r: WantedReason| chosen.iter().filter(|(i, _)| i.reason == r).count();
+    let mut lists = Vec::new();
+    for (r, label) in [
+        (WantedReason::Missing, "missing"),
+        (WantedReason::CutoffUnmet, "cutoff unmet"),
+    ] {
+        match count(r) {
+            0 => {}
+            n => lists.push(format!("{n} {label}")),
+        }
+    }
+    let ages: Vec<i64> = chosen
+        .iter()
+        .filter_map(|(_, last)| last.map(|t| now - t))
+        .collect();
+    let never = chosen.len() - ages.len();
+    let mut history = Vec::new();
+    if never > 0 {
+        history.push(if ages.is_empty() {
+            "never searched".to_string()
+        } else {
+            format!("{never} never searched")
+        });
+    }
+    if let (Some(min), Some(max)) = (ages.iter().min(), ages.iter().max()) {
+        let when = if min == max {
+            fmt::secs(*min)
+        } else {
+            format!("{}-{}", fmt::secs(*min), fmt::secs(*max))
+        };
+        history.push(if never == 0 {
+            format!("last searched {when} ago")
+        } else {
+            format!("{} last searched {when} ago", ages.len())
+        });
+    }
+    let cooldown = if cfg.cooldown.is_zero() {
+        "no cooldown".to_string()
+    } else {
+        format!("cooldown {}", fmt::dur(cfg.cooldown))
+    };
+    format!("{}; {}; {cooldown}", lists.join(", "), history.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::{SearchScan, Snapshot};
+
+    const NOW: Epoch = 1_800_000_000;
+    const DAY: Epoch = 86_400;
+
+    fn cfg() -> SearchConfig {
+        SearchConfig {
+            missing: true,
+            cutoff_unmet: true,
+            per_run: 5,
+            cooldown: Duration::from_secs(7 * DAY as u64),
+            max_running: 3,
+        }
+    }
+
+    fn item(id: i64, reason: WantedReason) -> WantedItem {
+        WantedItem {
+            media_id: id,
+            title: format!("Movie {id}"),
+            reason,
+            last_search: None,
+        }
+    }
+
+    fn missing(ids: impl IntoIterator<Item = i64>) -> Vec<WantedItem> {
+        ids.into_iter()
+            .map(|i| item(i, WantedReason::Missing))
+            .collect()
+    }
+
+    fn arr(kind: ArrKind, wanted: Vec<WantedItem>, running: usize) -> ArrSnapshot {
+        ArrSnapshot {
+            name: "movies".into(),
+            kind,
+            reachable: true,
+            version: None,
+            error: None,
+            queue: BTreeMap::new(),
+            history: BTreeMap::new(),
+            search: Some(SearchScan { wanted, running }),
+        }
+    }
+
+    fn searched(id: i64, at: Epoch) -> (String, Record) {
+        let r = Record::Search(SearchRecord {
+            arr: "movies".into(),
+            media_id: id,
+            searched_at: at,
+            reason: "missing".into(),
+        });
+        (r.key(), r)
+    }
+
+    fn ids(arr: &ArrSnapshot, cfg: &SearchConfig, state: &Records) -> Vec<i64> {
+        candidates(arr, cfg, state, NOW)
+            .iter()
+            .map(|(i, _)| i.media_id)
+            .collect()
+    }
+
+    #[test]
+    fn at_most_per_run_items_in_the_arrs_order() {
+        let a = arr(ArrKind::Radarr, missing(1..=10), 0);
+        let c = SearchConfig {
+            per_run: 3,
+            ..cfg()
+        };
+        assert_eq!(ids(&a, &c, &Records::new()), [1, 2, 3]);
+    }
+
+    #[test]
+    fn items_searched_within_the_cooldown_wait_by_our_record_or_the_arrs_own_time() {
+        let mut wanted = missing(1..=4);
+        wanted[3].last_search = Some(NOW - DAY);
+        let state = Records::from([searched(1, NOW - DAY), searched(2, NOW - 8 * DAY)]);
+        let a = arr(ArrKind::Radarr, wanted, 0);
+        assert_eq!(ids(&a, &cfg(), &state), [3, 2]);
+        let no_cooldown = SearchConfig {
+            cooldown: Duration::ZERO,
+            ..cfg()
+        };
+        assert_eq!(ids(&a, &no_cooldown, &state), [3, 2, 1, 4]);
+    }
+
+    #[test]
+    fn never_searched_first_then_the_longest_ago() {
+        let mut wanted = missing(1..=4);
+        wanted[0].last_search = Some(NOW - 9 * DAY);
+        let state = Records::from([searched(2, NOW - 30 * DAY), searched(1, NOW - 10 * DAY)]);
+        let a = arr(ArrKind::Radarr, wanted, 0);
+        // 1: ours 10d ago, the Arr's 9d ago -> 9d; 2: 30d; 3 and 4: never.
+        assert_eq!(ids(&a, &cfg(), &state), [3, 4, 2, 1]);
+    }
+
+    #[test]
+    fn no_search_while_the_arr_runs_max_running_search_commands() {
+        for (running, want) in [(0, 5), (2, 5), (3, 0), (7, 0)] {
+            let a = arr(ArrKind::Radarr, missing(1..=10), running);
+            assert_eq!(ids(&a, &cfg(), &Records::new()).len(), want, "{running}");
+        }
+    }
+
+    #[test]
+    fn only_the_configured_lists_are_searched_and_an_item_only_once() {
+        let mut wanted = missing([1, 2]);
+        wanted.push(item(3, WantedReason::CutoffUnmet));
+        wanted.push(item(1, WantedReason::CutoffUnmet));
+        let a = arr(ArrKind::Radarr, wanted, 0);
+        assert_eq!(ids(&a, &cfg(), &Records::new()), [1, 2, 3]);
+        let only_cutoff = SearchConfig {
+            missing: false,
+            ..cfg()
+        };
+        assert_eq!(ids(&a, &only_cutoff, &Records::new()), [3, 1]);
+    }
+
+    #[test]
+    fn one_command_per_arr_with_every_id_and_a_reason() {
+        let mut wanted = missing([11, 12]);
+        wanted.push(item(13, WantedReason::CutoffUnmet));
+        let state = Records::from([searched(12, NOW - 9 * DAY)]);
+        let a = arr(ArrKind::Radarr, wanted, 0);
+        let (action, records) = search_arr(&a, &cfg(), &state, NOW).unwrap();
+        assert_eq!(action.kind, ActionKind::Search);
+        assert_eq!(action.instance, "");
+        assert_eq!(action.hash, None);
+        assert_eq!(action.arr.as_deref(), Some("movies"));
+        assert_eq!(action.name, "Movie 11, Movie 13, Movie 12");
+        assert_eq!(
+            action.reason,
+            "2 missing, 1 cutoff unmet; 2 never searched, 1 last searched 9d ago; cooldown 7d"
+        );
+        assert_eq!(
+            action.op,
+            Op::ArrCommand {
+                arr: "movies".into(),
+                body: json!({"name": "MoviesSearch", "movieIds": [11, 13, 12]}),
+            }
+        );
+        let got: Vec<(i64, &str, Epoch)> = records
+            .iter()
+            .map(|r| (r.media_id, r.reason.as_str(), r.searched_at))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (11, "missing", NOW),
+                (13, "cutoff_unmet", NOW),
+                (12, "missing", NOW)
+            ]
+        );
+    }
+
+    #[test]
+    fn each_kind_sends_its_own_search_command_with_ids_only() {
+        assert_eq!(
+            command_body(ArrKind::Sonarr, &[1, 2]),
+            json!({"name": "EpisodeSearch", "episodeIds": [1, 2]})
+        );
+        assert_eq!(
+            command_body(ArrKind::Lidarr, &[3]),
+            json!({"name": "AlbumSearch", "albumIds": [3]})
+        );
+    }
+
+    fn config_with_search(search: Option<SearchConfig>) -> Config {
+        let text = "[arr.movies]\nkind = \"radarr\"\nurl = \"http://127.0.0.1:7878\"\napi_key = \"k\"\ncategory = \"radarr\"\n";
+        let mut c = crate::config::load_str(text, "t", std::path::Path::new("/"), &|_| None)
+            .expect("config");
+        c.arr.get_mut("movies").unwrap().search = search;
+        c
+    }
+
+    #[test]
+    fn no_search_without_the_section_for_an_unreachable_arr_or_in_a_hash_pass() {
+        let snapshot = |reachable: bool| Snapshot {
+            instances: vec![],
+            arrs: vec![ArrSnapshot {
+                reachable,
+                ..arr(ArrKind::Radarr, missing([1]), 0)
+            }],
+        };
+        let plan = |config: &Config, s: &Snapshot, scope: &crate::decide::Scope| {
+            crate::decide::decide(s, &Records::new(), config, scope, NOW)
+        };
+        let all = crate::decide::Scope::default();
+        let on = config_with_search(Some(cfg()));
+        let p = plan(&on, &snapshot(true), &all);
+        assert_eq!(p.actions.len(), 1);
+        assert_eq!(p.searched.len(), 1);
+        assert!(plan(&on, &snapshot(false), &all).actions.is_empty());
+        let hook = crate::decide::Scope::new(["ab".repeat(20)], Vec::<String>::new());
+        assert!(plan(&on, &snapshot(true), &hook).actions.is_empty());
+        let off = config_with_search(None);
+        assert!(plan(&off, &snapshot(true), &all).actions.is_empty());
+    }
+}
