@@ -15,6 +15,7 @@ mod load;
 mod parse;
 mod raw;
 mod resolve;
+mod rules;
 pub mod secret;
 pub mod types;
 mod validate;

@@ -39,6 +39,9 @@ pub struct RawConfig {
     /// `[seeding]`, defaults for every Arr.
     #[serde(default)]
     pub seeding: RawSeeding,
+    /// `[[rule]]`, in order.
+    #[serde(default)]
+    pub rule: Vec<super::rules::RawRule>,
 }
 
 /// `backend` of `[state]`.

@@ -20,6 +20,8 @@ pub struct Config {
     pub qbit: BTreeMap<String, QbitConfig>,
     /// `[arr.NAME]`, by name; each carries its resolved health and seeding rules.
     pub arr: BTreeMap<String, ArrConfig>,
+    /// `[[rule]]`, in order, their expressions compiled.
+    pub rules: Vec<crate::rules::Rule>,
 }
 
 /// Which state backend.

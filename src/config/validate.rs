@@ -75,12 +75,14 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         }
         arr.insert(name.clone(), built);
     }
+    let rules = super::rules::rules(&raw.rule, ctx)?;
     Ok(Config {
         source: ctx.origin.to_owned(),
         state,
         run,
         qbit,
         arr,
+        rules,
     })
 }
 
