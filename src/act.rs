@@ -134,6 +134,28 @@ async fn send(clients: &Clients, action: &Action) -> Result<(), String> {
             .create_category(category)
             .await
             .map_err(|e| e.to_string()),
+        Op::RemoveTags { tags } => qbit()?
+            .remove_tags(&hashes(), tags)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::SetCategory { category } => qbit()?
+            .set_category(&hashes(), category)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::Stop => qbit()?.stop(&hashes()).await.map_err(|e| e.to_string()),
+        Op::Start => qbit()?.start(&hashes()).await.map_err(|e| e.to_string()),
+        Op::SetShareLimits {
+            ratio,
+            seeding_minutes,
+            inactive_minutes,
+        } => qbit()?
+            .set_share_limits(&hashes(), *ratio, *seeding_minutes, *inactive_minutes)
+            .await
+            .map_err(|e| e.to_string()),
+        Op::Reannounce => qbit()?
+            .reannounce(&hashes())
+            .await
+            .map_err(|e| e.to_string()),
         Op::ArrCommand { arr: name, body } => arr(name)?
             .command(body)
             .await

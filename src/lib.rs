@@ -5,7 +5,8 @@
 //! 2. [`state`] takes the run lease and loads the records of earlier passes.
 //! 3. [`qbit`] and [`arr`] scan every instance and every Arr queue once ([`model`] holds
 //!    what they saw).
-//! 4. [`decide`] turns (snapshot, state, config, now) into a [`decide::Plan`], touching nothing.
+//! 4. [`decide`] turns (snapshot, state, config, now) into a [`decide::Plan`], touching nothing;
+//!    user rules ([`rules`], CEL conditions compiled with the config) are part of it.
 //! 5. The pass acts on the plan, tells the [`notify`] targets what happened, writes back
 //!    changed records, releases the lease and returns a [`summary::Summary`].
 
@@ -22,6 +23,7 @@ pub mod notify;
 pub mod output;
 pub mod pass;
 pub mod qbit;
+pub mod rules;
 pub mod scan;
 pub mod state;
 pub mod summary;

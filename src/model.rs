@@ -164,6 +164,18 @@ pub struct Torrent {
     pub num_seeds: i64,
     /// Connected leechers.
     pub num_leechs: i64,
+    /// Seconds the torrent has been active (downloading or seeding).
+    pub time_active: u64,
+    /// Private torrent: `Some` on 5.x (`private`) or once read from `torrents/properties`
+    /// (4.x `is_private`); `None` while unknown.
+    pub private: Option<bool>,
+    /// Per-torrent ratio limit: -2 the global one, -1 none, else the ratio.
+    pub ratio_limit: f64,
+    /// Per-torrent seeding time limit in minutes: -2 the global one, -1 none.
+    pub seeding_time_limit: i64,
+    /// Per-torrent inactive seeding time limit in minutes (4.6+): -2 global, -1 none;
+    /// `None` on releases without it.
+    pub inactive_seeding_time_limit: Option<i64>,
 }
 
 impl Torrent {

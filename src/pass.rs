@@ -237,7 +237,11 @@ fn with_intents(records: &mut Records, plan: &Plan, run_id: &str, now: Epoch) ->
     for a in plan.actions.iter().filter(|a| a.skip.is_none()) {
         if !matches!(
             a.kind,
-            ActionKind::Fail | ActionKind::Remove | ActionKind::Import | ActionKind::Recheck
+            ActionKind::Fail
+                | ActionKind::Remove
+                | ActionKind::Delete
+                | ActionKind::Import
+                | ActionKind::Recheck
         ) {
             continue;
         }
@@ -282,7 +286,9 @@ fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epo
         t.intent = None;
         if r.outcome == Outcome::Done {
             match a.kind {
-                ActionKind::Fail | ActionKind::Remove => t.removed_at = Some(now),
+                ActionKind::Fail | ActionKind::Remove | ActionKind::Delete => {
+                    t.removed_at = Some(now)
+                }
                 ActionKind::Import => t.import_sent_at = Some(now),
                 ActionKind::Recheck => t.rechecked_at = Some(now),
                 _ => {}

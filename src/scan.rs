@@ -119,7 +119,13 @@ pub async fn scan_details(
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
-    let (trackers, files, history) = futures::join!(trackers, files, history);
+    let private = stream::iter(req.private.iter().filter_map(|(inst, hash)| {
+        let client = clients.qbit.get(inst)?;
+        Some(async move { (inst, hash, within(deadline, client.is_private(hash)).await) })
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY)
+    .collect::<Vec<_>>();
+    let (trackers, files, history, private) = futures::join!(trackers, files, history, private);
 
     for (inst, hash, res) in trackers {
         if let Some(list) = kept(res, "trackers", inst, hash)
@@ -133,6 +139,17 @@ pub async fn scan_details(
             && let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst)
         {
             s.files.insert(hash.clone(), list);
+        }
+    }
+    for (inst, hash, res) in private {
+        if let Some(flag) = kept(res, "properties", inst, hash)
+            && let Some(t) = snapshot
+                .instances
+                .iter_mut()
+                .find(|i| &i.name == inst)
+                .and_then(|s| s.torrents.iter_mut().find(|t| &t.hash == hash))
+        {
+            t.private = flag;
         }
     }
     for (arr, id, res) in history {

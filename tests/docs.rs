@@ -36,3 +36,24 @@ fn binary_prints_the_sample_config() {
         sweeparr::config::example()
     );
 }
+
+#[test]
+fn every_rule_example_in_the_readme_loads() {
+    let text = readme();
+    let section = text
+        .split("\n## Rules\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Rules section");
+    let examples: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert!(examples.len() >= 4, "{}", examples.len());
+    for example in examples {
+        let config = sweeparr::config::load_str(example, "README.md", Path::new("/"), &|_| None)
+            .unwrap_or_else(|e| panic!("{e}\n{example}"));
+        assert!(!config.rules.is_empty(), "{example}");
+    }
+}

@@ -16,6 +16,7 @@ mod notify;
 mod parse;
 mod raw;
 mod resolve;
+mod rules;
 mod search;
 pub mod secret;
 pub mod types;

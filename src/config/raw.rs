@@ -42,6 +42,9 @@ pub struct RawConfig {
     /// `[[notify]]` targets.
     #[serde(default)]
     pub notify: Vec<RawNotify>,
+    /// `[[rule]]`, in order.
+    #[serde(default)]
+    pub rule: Vec<super::rules::RawRule>,
 }
 
 /// `backend` of `[state]`.

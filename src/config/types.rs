@@ -22,6 +22,8 @@ pub struct Config {
     pub arr: BTreeMap<String, ArrConfig>,
     /// `[[notify]]` targets, in the order written.
     pub notify: Vec<NotifyConfig>,
+    /// `[[rule]]`, in order, their expressions compiled.
+    pub rules: Vec<crate::rules::Rule>,
 }
 
 /// Which state backend.

@@ -75,6 +75,7 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         }
         arr.insert(name.clone(), built);
     }
+    let rules = super::rules::rules(&raw.rule, ctx)?;
     Ok(Config {
         source: ctx.origin.to_owned(),
         state,
@@ -82,6 +83,7 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         qbit,
         arr,
         notify: super::notify::targets(&raw.notify, ctx)?,
+        rules,
     })
 }
 

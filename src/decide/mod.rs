@@ -3,7 +3,8 @@
 //! Files by rule: [`health`] (stalled, eta, availability, unregistered, blocked files,
 //! errored), [`import`] (import trigger, failed import), [`cleanup`] (seeding goals),
 //! [`guard`] (protect tag, circuit breaker), [`observe`] (clocks kept in state),
-//! [`select`] (which details the scan must fetch), [`search`] (scheduled searches).
+//! [`select`] (which details the scan must fetch), [`search`] (scheduled searches),
+//! [`rules`] (user `[[rule]]`s, after all of these).
 
 pub mod cleanup;
 pub mod fmt;
@@ -13,6 +14,9 @@ pub mod import;
 pub mod observe;
 pub mod path_map;
 pub mod plan;
+pub mod rules;
+#[cfg(test)]
+mod rules_tests;
 pub mod scope;
 pub mod search;
 pub mod select;
@@ -93,6 +97,8 @@ pub fn decide(
     if !scope.narrowed_to_hashes() {
         search::plan_searches(snapshot, state, config, now, &mut plan);
     }
+    let by_rules = rules::apply(snapshot, state, config, scope, &plan, now);
+    plan.actions.extend(by_rules);
     guard::circuit_breaker(&mut plan, config.run.max_deletions);
     plan
 }

@@ -22,12 +22,29 @@ pub enum ActionKind {
     CreateCategory,
     /// Search command sent to an Arr.
     Search,
+    /// Tags removed by a user rule.
+    Untag,
+    /// Category set by a user rule.
+    SetCategory,
+    /// Stopped (paused) by a user rule.
+    Stop,
+    /// Started (resumed) by a user rule.
+    Start,
+    /// Share limits set by a user rule.
+    ShareLimits,
+    /// Reannounce asked by a user rule.
+    Reannounce,
+    /// Removed from the client by a user rule.
+    Delete,
 }
 
 impl ActionKind {
     /// True for actions that remove a torrent from a client.
     pub fn is_deletion(self) -> bool {
-        matches!(self, ActionKind::Fail | ActionKind::Remove)
+        matches!(
+            self,
+            ActionKind::Fail | ActionKind::Remove | ActionKind::Delete
+        )
     }
 
     /// Name as in the summary.
@@ -40,6 +57,13 @@ impl ActionKind {
             ActionKind::Tag => "tag",
             ActionKind::CreateCategory => "create_category",
             ActionKind::Search => "search",
+            ActionKind::Untag => "untag",
+            ActionKind::SetCategory => "set_category",
+            ActionKind::Stop => "stop",
+            ActionKind::Start => "start",
+            ActionKind::ShareLimits => "share_limits",
+            ActionKind::Reannounce => "reannounce",
+            ActionKind::Delete => "delete",
         }
     }
 }
@@ -84,6 +108,31 @@ pub enum Op {
         /// Category name.
         category: String,
     },
+    /// `torrents/removeTags`
+    RemoveTags {
+        /// Tags to remove (never empty: an empty list would remove every tag).
+        tags: Vec<String>,
+    },
+    /// `torrents/setCategory`, creating the category first when missing.
+    SetCategory {
+        /// Category name.
+        category: String,
+    },
+    /// `torrents/stop` (5.x) / `torrents/pause` (4.x)
+    Stop,
+    /// `torrents/start` (5.x) / `torrents/resume` (4.x)
+    Start,
+    /// `torrents/setShareLimits`
+    SetShareLimits {
+        /// `ratioLimit`: -2 global, -1 none.
+        ratio: f64,
+        /// `seedingTimeLimit` in minutes: -2 global, -1 none.
+        seeding_minutes: i64,
+        /// `inactiveSeedingTimeLimit` in minutes: -2 global, -1 none.
+        inactive_minutes: i64,
+    },
+    /// `torrents/reannounce`
+    Reannounce,
     /// `POST <arr>/command` with a search command (scheduled searches).
     ArrCommand {
         /// Arr name.

@@ -24,12 +24,14 @@ pub struct DetailRequests {
     pub files: Vec<(String, String)>,
     /// (arr, upper-case download id): `history?downloadId=`.
     pub history: Vec<(String, String)>,
+    /// (instance, hash): `torrents/properties`, for the private flag (user rules, 4.x).
+    pub private: Vec<(String, String)>,
 }
 
 impl DetailRequests {
     /// Total number of requests.
     pub fn len(&self) -> usize {
-        self.trackers.len() + self.files.len() + self.history.len()
+        self.trackers.len() + self.files.len() + self.history.len() + self.private.len()
     }
 
     /// True when nothing is needed.
@@ -88,5 +90,6 @@ pub fn details_needed(
             }
         }
     }
+    super::rules::details(snapshot, config, scope, &mut out);
     out
 }

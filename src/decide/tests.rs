@@ -113,6 +113,7 @@ pub(super) fn config() -> Config {
             ("tv".into(), arr_cfg("tv", ArrKind::Sonarr, "sonarr")),
         ]),
         notify: vec![],
+        rules: vec![],
     }
 }
 
@@ -144,6 +145,11 @@ pub(super) fn torrent(hash: &str) -> Torrent {
         upspeed: 0,
         num_seeds: 1,
         num_leechs: 0,
+        time_active: 2 * HOUR as u64,
+        private: Some(false),
+        ratio_limit: -2.0,
+        seeding_time_limit: -2,
+        inactive_seeding_time_limit: Some(-2),
     }
 }
 

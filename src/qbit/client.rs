@@ -34,7 +34,7 @@ enum Refusal {
 /// HTTP method of an API call: read methods use GET with a query string, actions POST
 /// with a form body (qBittorrent reads POST parameters from the body only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
+pub(super) enum Verb {
     Get,
     Post,
 }
@@ -46,7 +46,7 @@ enum Verb {
 /// logs in again once and repeats that request once. A refused password or a ban is
 /// remembered, and every later call fails at once with the same error without logging in.
 pub struct QbitClient {
-    instance: String,
+    pub(super) instance: String,
     base: String,
     username: String,
     password: Secret,
@@ -242,7 +242,7 @@ impl QbitClient {
 
     /// A POST action on `hashes` (joined with '|'); 200 and 204 are success. No request is
     /// sent for an empty list.
-    async fn act(
+    pub(super) async fn act(
         &self,
         endpoint: &str,
         hashes: &[String],
@@ -263,7 +263,7 @@ impl QbitClient {
     }
 
     /// 200 / 204, or an [`QbitError::Http`].
-    fn expect_success(
+    pub(super) fn expect_success(
         &self,
         endpoint: &str,
         status: StatusCode,
@@ -277,7 +277,7 @@ impl QbitClient {
     }
 
     /// A GET whose 200 reply is parsed by `parse`.
-    async fn get_parsed<T>(
+    pub(super) async fn get_parsed<T>(
         &self,
         endpoint: &str,
         query: &[(&str, &str)],
@@ -296,7 +296,7 @@ impl QbitClient {
     }
 
     /// Sends a request; on 403 logs in again once and repeats it once.
-    async fn request(
+    pub(super) async fn request(
         &self,
         verb: Verb,
         endpoint: &str,

@@ -2,11 +2,13 @@
 //!
 //! [`QbitClient`] talks to one instance for one pass: cookie-session login, the read calls a
 //! scan needs (`torrents/info`, categories, trackers, files) and the actions a plan needs
-//! (delete, recheck, tags, categories, stop/start). `wire` holds the JSON shapes and turns
+//! (delete, recheck, tags, categories, stop/start); `housekeeping` adds the calls of user
+//! rules (untag, set category, share limits, reannounce, private flag). `wire` holds the JSON shapes and turns
 //! them into [`crate::model`] types; [`QbitError`] says what failed and where.
 
 mod client;
 mod error;
+mod housekeeping;
 mod wire;
 
 pub use client::{QbitClient, ServerInfo};

@@ -42,6 +42,11 @@ pub(crate) struct WireTorrent {
     upspeed: Option<i64>,
     num_seeds: Option<i64>,
     num_leechs: Option<i64>,
+    time_active: Option<i64>,
+    private: Option<bool>,
+    ratio_limit: Option<f64>,
+    seeding_time_limit: Option<i64>,
+    inactive_seeding_time_limit: Option<i64>,
 }
 
 /// One entry of `torrents/trackers`.
@@ -130,6 +135,11 @@ impl WireTorrent {
             upspeed: non_negative(self.upspeed),
             num_seeds: self.num_seeds.unwrap_or(0),
             num_leechs: self.num_leechs.unwrap_or(0),
+            time_active: non_negative(self.time_active),
+            private: self.private,
+            ratio_limit: self.ratio_limit.unwrap_or(-2.0),
+            seeding_time_limit: self.seeding_time_limit.unwrap_or(-2),
+            inactive_seeding_time_limit: self.inactive_seeding_time_limit,
         })
     }
 }
@@ -181,6 +191,18 @@ pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
 pub(crate) fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
     let wire: Vec<WireFile> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire.into_iter().map(WireFile::into_file).collect())
+}
+
+/// The private flag of a `torrents/properties` reply: `is_private` (4.x) or `private`
+/// (5.x); `None` when neither is there (or `null`, while metadata is missing).
+pub(crate) fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
+    #[derive(Deserialize)]
+    struct Properties {
+        is_private: Option<bool>,
+        private: Option<bool>,
+    }
+    let p: Properties = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(p.is_private.or(p.private))
 }
 
 /// Parses a `torrents/categories` reply (`{name: {...}}`) into the sorted names.

@@ -211,6 +211,20 @@ fn synthetic_5x_torrent_is_normalised() {
     assert_eq!(t.availability, Some(0.5));
     assert_eq!(t.tags, vec!["a", "b"]);
     assert_eq!(t.download_id(), "ABCDEF0123456789ABCDEF0123456789ABCDEF01");
+    assert_eq!(t.private, Some(true));
+    assert_eq!((t.ratio_limit, t.seeding_time_limit), (-2.0, -2));
+    assert_eq!(t.inactive_seeding_time_limit, Some(-2));
+}
+
+#[test]
+fn properties_give_the_private_flag() {
+    assert_eq!(
+        parse_private(br#"{"is_private":true,"name":"x"}"#),
+        Ok(Some(true))
+    );
+    assert_eq!(parse_private(br#"{"private":false}"#), Ok(Some(false)));
+    assert_eq!(parse_private(br#"{"name":"x"}"#), Ok(None));
+    assert!(parse_private(b"[]").is_err());
 }
 
 #[test]
@@ -221,6 +235,11 @@ fn missing_optional_fields_take_defaults() {
     assert_eq!((t.size, t.amount_left), (0, 0));
     assert_eq!((t.eta, t.availability, t.completion_on), (None, None, None));
     assert!(t.tags.is_empty());
+    assert_eq!(
+        t.private, None,
+        "null while metadata is missing, absent on 4.x"
+    );
+    assert_eq!(t.inactive_seeding_time_limit, None, "absent before 4.6");
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub const GONE_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// mid-pass leaves a trace the next pass reads (see the README, "Crash safety").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
-    /// Action kind as in the summary (`fail`, `remove`, `import`, `recheck`).
+    /// Action kind as in the summary (`fail`, `remove`, `delete`, `import`, `recheck`).
     pub action: String,
     /// When it was recorded.
     pub at: Epoch,

@@ -3,6 +3,7 @@
 
 mod errors;
 mod meaning;
+mod rules;
 
 use std::path::Path;
 use std::time::Duration;
