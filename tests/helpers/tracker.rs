@@ -92,7 +92,8 @@ async fn announce(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) 
     shared.announced.lock().unwrap().push(hash.clone());
     match shared.failures.lock().unwrap().get(&hash) {
         Some(msg) => format!("d14:failure reason{}:{}e", msg.len(), msg).into_bytes(),
-        None => b"d8:intervali1800e5:peers0:e".to_vec(),
+        // A short "min interval" lets a forced reannounce reach the tracker at once.
+        None => b"d8:intervali1800e12:min intervali1e5:peers0:e".to_vec(),
     }
 }
 
