@@ -33,8 +33,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
+## decide() over synthetic snapshots, then whole passes of the release binary against fakes.
 bench:
 	$(CARGO) bench --bench decide
+	$(CARGO) build --release --quiet --bin sweeparr
 	$(CARGO) run --release --quiet --example bench_pass
 
 clean:

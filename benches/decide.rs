@@ -1,0 +1,218 @@
+//! `cargo bench --bench decide`: the pure decision pass over synthetic libraries.
+//!
+//! Times `details_needed()` and `decide()` separately over 3 instances and 3 Arrs (Radarr,
+//! Sonarr with several queue records per download, Lidarr) at 1k, 10k and 50k torrents, in
+//! the steady state (a record for nearly every torrent). Plain `std::time::Instant`: warm-ups,
+//! then samples; min / median / p90 of wall time, the median CPU time of the thread (the cores
+//! are shared: this leaves out time spent descheduled), and the median per torrent to show
+//! scaling. `libc` (a dev-dependency) gives the thread CPU clock.
+
+#[path = "support/library.rs"]
+mod library;
+#[path = "support/rng.rs"]
+mod rng;
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sweeparr::config::Config;
+use sweeparr::decide::{self, Scope};
+use sweeparr::model::Snapshot;
+use sweeparr::state::Records;
+
+const WARMUPS: usize = 5;
+const SAMPLES: usize = 31;
+const INSTANCES: usize = 3;
+/// Total torrents per size, split evenly over the instances.
+const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
+/// Target of the issue: `decide()` under 20 ms for 10,000 torrents.
+const TARGET_10K: Duration = Duration::from_millis(20);
+
+/// min / median / p90 of the wall-clock samples, and the median CPU time of this thread.
+struct Stats {
+    min: Duration,
+    median: Duration,
+    p90: Duration,
+    /// Excludes time the thread spent descheduled (the cores are shared), not cache or
+    /// memory-bandwidth contention.
+    cpu_median: Duration,
+}
+
+/// CPU time consumed by the calling thread.
+fn thread_cpu() -> Duration {
+    // SAFETY: timespec is plain old data; clock_gettime only writes into it.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid clock id and a valid out-pointer.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(r, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn measure<R>(mut f: impl FnMut() -> R) -> Stats {
+    for _ in 0..WARMUPS {
+        black_box(f());
+    }
+    let (mut wall, mut cpu): (Vec<Duration>, Vec<Duration>) = (0..SAMPLES)
+        .map(|_| {
+            let (start, cpu_start) = (Instant::now(), thread_cpu());
+            black_box(f());
+            (start.elapsed(), thread_cpu() - cpu_start)
+        })
+        .unzip();
+    wall.sort_unstable();
+    cpu.sort_unstable();
+    let p90 = (SAMPLES * 9).div_ceil(10) - 1;
+    Stats {
+        min: wall[0],
+        median: wall[SAMPLES / 2],
+        p90: wall[p90],
+        cpu_median: cpu[SAMPLES / 2],
+    }
+}
+
+fn config() -> Config {
+    let mut toml = String::from("[state]\npath = \"unused\"\n");
+    for i in 0..INSTANCES {
+        toml.push_str(&format!(
+            "[qbit.qb{i}]\nurl = \"http://127.0.0.1:1\"\npassword = \"x\"\n"
+        ));
+    }
+    for (name, kind, category) in library::ARRS {
+        toml.push_str(&format!(
+            "[arr.{name}]\nkind = \"{}\"\nurl = \"http://127.0.0.1:2\"\napi_key = \"k\"\n\
+             category = \"{category}\"\n",
+            kind.as_str()
+        ));
+    }
+    sweeparr::config::load_str(&toml, "<bench>", Path::new("."), &|_| None)
+        .expect("bench config is valid")
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn per_torrent(d: Duration, n: usize) -> f64 {
+    d.as_secs_f64() * 1e9 / n as f64
+}
+
+fn describe(snapshot: &Snapshot, state: &Records) -> String {
+    let queue: usize = snapshot.arrs.iter().map(|a| a.queue.len()).sum();
+    let records: usize = snapshot
+        .arrs
+        .iter()
+        .flat_map(|a| a.queue.values())
+        .map(|q| q.record_ids.len())
+        .sum();
+    format!(
+        "{} queued downloads ({records} queue records), {} state records",
+        queue,
+        state.len()
+    )
+}
+
+/// `cargo test --all-targets` runs this program too, without `--bench` and in a debug build:
+/// then it only checks, once, that the synthetic library exercises the rules.
+fn smoke(config: &Config, scope: &Scope) {
+    let (snapshot, state) = library::library(INSTANCES, 400, 42);
+    let details = decide::details_needed(&snapshot, &state, config, scope, library::NOW);
+    let plan = decide::decide(&snapshot, &state, config, scope, library::NOW);
+    assert!(!details.is_empty(), "the library asks for some details");
+    assert!(plan.deletions() > 0, "the library has torrents to remove");
+    assert!(
+        !plan.records.is_empty(),
+        "the library has first-seen torrents"
+    );
+    println!(
+        "decide bench: smoke run ({} actions, {} detail requests); `cargo bench --bench decide` measures",
+        plan.actions.len(),
+        details.len()
+    );
+}
+
+fn main() {
+    let config = config();
+    let scope = Scope::default();
+    if !std::env::args().any(|a| a == "--bench") {
+        smoke(&config, &scope);
+        return;
+    }
+    println!(
+        "decide bench: {INSTANCES} instances, 3 Arrs; {WARMUPS} warm-ups + {SAMPLES} samples per row"
+    );
+    println!();
+    println!(
+        "{:>8}  {:<15} {:>11} {:>11} {:>11} {:>11} {:>11}  plan",
+        "torrents", "function", "min", "median", "p90", "cpu median", "cpu ns/t"
+    );
+    let mut decide_per_torrent = Vec::new();
+    let mut notes = Vec::new();
+    for total in SIZES {
+        let (snapshot, state) = library::library(INSTANCES, total / INSTANCES, 42);
+        let n: usize = snapshot.instances.iter().map(|i| i.torrents.len()).sum();
+        notes.push(format!("{n:>7} torrents: {}", describe(&snapshot, &state)));
+
+        let details = decide::details_needed(&snapshot, &state, &config, &scope, library::NOW);
+        let d =
+            measure(|| decide::details_needed(&snapshot, &state, &config, &scope, library::NOW));
+        println!(
+            "{n:>8}  {:<15} {:>11} {:>11} {:>11} {:>11} {:>11.1}  {} trackers, {} files, {} history",
+            "details_needed",
+            ms(d.min),
+            ms(d.median),
+            ms(d.p90),
+            ms(d.cpu_median),
+            per_torrent(d.cpu_median, n),
+            details.trackers.len(),
+            details.files.len(),
+            details.history.len()
+        );
+
+        let plan = decide::decide(&snapshot, &state, &config, &scope, library::NOW);
+        let s = measure(|| decide::decide(&snapshot, &state, &config, &scope, library::NOW));
+        println!(
+            "{n:>8}  {:<15} {:>11} {:>11} {:>11} {:>11} {:>11.1}  {} actions ({} deletions{}), {} records changed",
+            "decide",
+            ms(s.min),
+            ms(s.median),
+            ms(s.p90),
+            ms(s.cpu_median),
+            per_torrent(s.cpu_median, n),
+            plan.actions.len(),
+            plan.deletions(),
+            if plan.circuit_open {
+                ", circuit open"
+            } else {
+                ""
+            },
+            plan.records.len()
+        );
+        decide_per_torrent.push((n, s.median, s.cpu_median));
+    }
+    println!();
+    for note in notes {
+        println!("{note}");
+    }
+    println!();
+    let (n0, _, base) = decide_per_torrent[0];
+    for &(n, _, median) in &decide_per_torrent {
+        println!(
+            "decide() at {n:>6}: {:>6.1} CPU ns/torrent, {:.2}x the per-torrent cost at {n0}",
+            per_torrent(median, n),
+            per_torrent(median, n) / per_torrent(base, n0)
+        );
+    }
+    if let Some(&(n, median, cpu)) = decide_per_torrent.iter().find(|(n, _, _)| *n >= 9_999) {
+        let verdict = |d: Duration| if d < TARGET_10K { "PASS" } else { "FAIL" };
+        println!(
+            "target: decide() < {} for 10,000 torrents, at {n}: median wall {} -> {}; \
+             median CPU {} -> {}",
+            ms(TARGET_10K),
+            ms(median),
+            verdict(median),
+            ms(cpu),
+            verdict(cpu)
+        );
+    }
+}

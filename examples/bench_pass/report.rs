@@ -1,0 +1,225 @@
+//! Printing the pass bench: a table per scenario, requests by endpoint, medians and targets.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::{Measured, PROVOKED_ACTIONS, ScenarioResult};
+
+/// Target of the issue: peak RSS under 40 MB.
+const RSS_TARGET_BYTES: u64 = 40_000_000;
+
+fn mb(kib: u64) -> f64 {
+    (kib * 1024) as f64 / 1e6
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn actions(m: &Measured) -> usize {
+    m.run.summary["actions"].as_array().map_or(0, Vec::len)
+}
+
+fn written(m: &Measured) -> u64 {
+    m.run.summary["state"]["written"].as_u64().unwrap_or(0)
+}
+
+fn status(m: &Measured) -> String {
+    let status = m.run.summary["status"].as_str().unwrap_or("?");
+    format!("{status} (exit {})", m.run.code)
+}
+
+fn duration_ms(m: &Measured) -> u64 {
+    m.run.summary["duration_ms"].as_u64().unwrap_or(0)
+}
+
+/// Per-pass table and endpoint breakdown of one scenario.
+pub fn scenario(r: &ScenarioResult) {
+    let s = r.scenario;
+    println!();
+    println!(
+        "== {}: {} torrents on {} instance(s); 3 Arrs, queues {} downloads / {} records; \
+         state file {:.1} MB after the cold pass",
+        s.label,
+        s.instances * s.per_instance,
+        s.instances,
+        r.queue.0,
+        r.queue.1,
+        r.state_bytes as f64 / 1e6
+    );
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8}  status",
+        "pass",
+        "wall ms",
+        "pass ms",
+        "cpu ms",
+        "peak MB",
+        "qBit req",
+        "Arr req",
+        "total",
+        "actions",
+        "written"
+    );
+    let mut rows: Vec<(String, &Measured)> = vec![("cold".into(), &r.cold)];
+    for (i, m) in r.steady.iter().enumerate() {
+        rows.push((format!("steady {}", i + 1), m));
+    }
+    if let Some(m) = &r.actions {
+        rows.push(("actions".into(), m));
+    }
+    for (label, m) in &rows {
+        println!(
+            "{:<10} {:>9.0} {:>9} {:>9.0} {:>10.1} {:>9} {:>8} {:>8} {:>8} {:>8}  {}",
+            label,
+            ms(m.run.wall),
+            duration_ms(m),
+            ms(m.run.cpu),
+            mb(m.run.max_rss_kib),
+            m.qbit.values().sum::<u64>(),
+            m.arr.values().sum::<u64>(),
+            m.requests(),
+            actions(m),
+            written(m),
+            status(m)
+        );
+    }
+    let last = r.steady.last().expect("steady passes");
+    let mut columns: Vec<(&str, &Measured)> = vec![("cold", &r.cold), ("steady", last)];
+    if let Some(m) = &r.actions {
+        columns.push(("actions", m));
+    }
+    println!("requests by endpoint:");
+    print!("  {:<36}", "");
+    for (label, _) in &columns {
+        print!(" {label:>8}");
+    }
+    println!();
+    let keys: BTreeSet<String> = columns
+        .iter()
+        .flat_map(|(_, m)| {
+            let q = m.qbit.keys().map(|k| format!("qbit {k}"));
+            q.chain(m.arr.keys().cloned()).collect::<Vec<_>>()
+        })
+        .collect();
+    for key in keys {
+        print!("  {key:<36}");
+        for (_, m) in &columns {
+            let n = match key.strip_prefix("qbit ") {
+                Some(endpoint) => m.qbit.get(endpoint),
+                None => m.arr.get(&key),
+            };
+            print!(" {:>8}", n.copied().unwrap_or(0));
+        }
+        println!();
+    }
+}
+
+/// Medians over the steady passes, and the targets.
+pub fn summary(results: &[ScenarioResult]) {
+    println!();
+    println!(
+        "== summary: cold pass, then medians over {} steady-state passes",
+        results[0].steady.len()
+    );
+    println!(
+        "{:<34} | {:>8} {:>8} {:>8} {:>7} | {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} | {:>12}",
+        "scenario",
+        "cold ms",
+        "cold MB",
+        "requests",
+        "written",
+        "wall ms",
+        "pass ms",
+        "cpu ms",
+        "peak MB",
+        "requests",
+        "expect",
+        "written",
+        "actions pass"
+    );
+    for r in results {
+        let st = &r.steady;
+        let wall = median(st.iter().map(|m| m.run.wall).collect());
+        let pass = median(st.iter().map(duration_ms).collect());
+        let cpu = median(st.iter().map(|m| m.run.cpu).collect());
+        let rss = median(st.iter().map(|m| m.run.max_rss_kib).collect());
+        let req = median(st.iter().map(Measured::requests).collect());
+        let wr = median(st.iter().map(written).collect());
+        let act = r.actions.as_ref().map_or("-".to_string(), |m| {
+            format!(
+                "{} = {} + {}",
+                m.requests(),
+                req,
+                m.requests() - req.min(m.requests())
+            )
+        });
+        println!(
+            "{:<34} | {:>8.0} {:>8.1} {:>8} {:>7} | {:>8.0} {:>8} {:>8.0} {:>8.1} {:>8} {:>7} {:>7} | {:>12}",
+            r.scenario.label,
+            ms(r.cold.run.wall),
+            mb(r.cold.run.max_rss_kib),
+            r.cold.requests(),
+            written(&r.cold),
+            ms(wall),
+            pass,
+            ms(cpu),
+            mb(rss),
+            req,
+            r.expected_steady,
+            wr,
+            act
+        );
+    }
+    println!();
+    let peak = results
+        .iter()
+        .flat_map(|r| std::iter::once(&r.cold).chain(&r.steady).chain(&r.actions))
+        .map(|m| m.run.max_rss_kib)
+        .max()
+        .unwrap_or(0);
+    let steady_peak = results
+        .iter()
+        .flat_map(|r| &r.steady)
+        .map(|m| m.run.max_rss_kib)
+        .max()
+        .unwrap_or(0);
+    let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
+    println!(
+        "target peak RSS < 40 MB: steady passes at most {:.1} MB -> {}; any pass (cold included) at most {:.1} MB -> {}",
+        mb(steady_peak),
+        verdict(steady_peak * 1024 < RSS_TARGET_BYTES),
+        mb(peak),
+        verdict(peak * 1024 < RSS_TARGET_BYTES)
+    );
+    let clean: Vec<&ScenarioResult> = results
+        .iter()
+        .filter(|r| r.scenario.dead_trackers == 0)
+        .collect();
+    let independent = clean.iter().all(|r| {
+        r.steady.iter().all(|m| m.requests() == r.expected_steady)
+            && r.actions
+                .as_ref()
+                .is_none_or(|m| m.requests() == r.expected_steady + PROVOKED_ACTIONS)
+    });
+    println!(
+        "target steady requests = 5 x instances + (1 + queue pages) x Arrs (+ 1 per action), \
+         whatever the number of torrents: {}",
+        verdict(independent)
+    );
+    for r in results.iter().filter(|r| r.scenario.dead_trackers > 0) {
+        let req = median(r.steady.iter().map(Measured::requests).collect());
+        println!(
+            "{}: steady passes send {} requests, {} more than the {} a library with working \
+             trackers needs (one torrents/trackers per torrent without a working tracker, every pass)",
+            r.scenario.label,
+            req,
+            req.saturating_sub(r.expected_steady),
+            r.expected_steady
+        );
+    }
+}
