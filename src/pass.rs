@@ -280,9 +280,7 @@ fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epo
         let Some(Record::Torrent(t)) = records.get_mut(&key) else {
             continue;
         };
-        if t.intent.is_none() && r.outcome != Outcome::Done {
-            continue;
-        }
+        let before = t.clone();
         t.intent = None;
         if r.outcome == Outcome::Done {
             match a.kind {
@@ -294,7 +292,10 @@ fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epo
                 _ => {}
             }
         }
-        keys.push(key);
+        // Tags and other actions that change no record are not written again.
+        if *t != before {
+            keys.push(key);
+        }
     }
     keys.sort();
     keys.dedup();

@@ -93,6 +93,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
+            search: None,
         })
         .collect();
     let mut state = Records::new();
@@ -263,6 +264,11 @@ fn torrent(rng: &mut Rng, kind: Kind, category: &str, n: usize) -> Torrent {
         last_activity: NOW - rng.below(20 * 60) as i64,
         trackers_count: 2,
         tracker,
+        time_active: seeding_time + HOUR as u64,
+        private: None,
+        ratio_limit: -2.0,
+        seeding_time_limit: -2,
+        inactive_seeding_time_limit: None,
         dlspeed: if kind == Kind::Downloading {
             4_000_000
         } else {

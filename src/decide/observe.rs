@@ -78,6 +78,9 @@ pub fn observe(
             .map(str::to_string);
     }
 
+    if inst.trackers.contains_key(&t.hash) {
+        rec.trackers_checked_at = Some(now);
+    }
     if rec.tracker_host.is_none() {
         let url = if t.tracker.is_empty() {
             inst.trackers

@@ -7,13 +7,16 @@
 use super::Managed;
 use super::scope::Scope;
 use crate::config::Config;
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Status};
 use crate::state::Records;
 use crate::state::record::torrent_pk;
 use crate::state::{Epoch, Record, TorrentRecord};
 
-/// Hours between two history look-ups of one torrent.
+/// Seconds between two history look-ups of one torrent.
 pub const HISTORY_RECHECK_SECS: i64 = 3600;
+
+/// Seconds between two tracker-list reads of one torrent with no working tracker.
+pub const TRACKERS_RECHECK_SECS: i64 = 3600;
 
 /// Per-torrent requests the scan should make before deciding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,14 +73,28 @@ pub fn details_needed(
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == "imported");
             let health = &m.config.health;
-            if health.remove_unregistered && t.tracker.is_empty() && t.trackers_count > 0 {
+            // No working tracker: maybe unregistered. Paused and queued torrents do not
+            // announce, so an empty tracker says nothing about them.
+            let announcing = !matches!(
+                t.status,
+                Status::PausedDl | Status::PausedUp | Status::QueuedDl | Status::QueuedUp
+            );
+            let trackers_read_recently = prev
+                .and_then(|r| r.trackers_checked_at)
+                .is_some_and(|at| now - at < TRACKERS_RECHECK_SECS);
+            if health.remove_unregistered
+                && t.tracker.is_empty()
+                && t.trackers_count > 0
+                && announcing
+                && !trackers_read_recently
+            {
                 out.trackers.push((inst.name.clone(), t.hash.clone()));
             }
             let files_checked = prev.is_some_and(|r| r.files_checked);
             if !files_checked
                 && !imported
                 && !health.blocked_extensions.is_empty()
-                && t.status != crate::model::Status::MetaDl
+                && t.status != Status::MetaDl
                 && t.size > 0
             {
                 out.files.push((inst.name.clone(), t.hash.clone()));

@@ -979,3 +979,49 @@ fn imported_torrent_that_lost_data_is_not_failed() {
     );
     assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
 }
+
+#[test]
+fn trackers_are_read_at_most_hourly_and_never_for_paused_torrents() {
+    let mut dead = torrent(H1);
+    dead.tracker = String::new();
+    let s = snap(vec![dead.clone()], vec![]);
+    let cfg = config();
+    let recent = record(H1, |r| r.trackers_checked_at = Some(NOW - 10 * MIN));
+    assert!(
+        details_needed(&s, &recent, &cfg, &Scope::default(), NOW)
+            .trackers
+            .is_empty()
+    );
+    let old = record(H1, |r| r.trackers_checked_at = Some(NOW - 2 * HOUR));
+    assert_eq!(
+        details_needed(&s, &old, &cfg, &Scope::default(), NOW)
+            .trackers
+            .len(),
+        1
+    );
+    let paused = Torrent {
+        status: Status::PausedDl,
+        state: "pausedDL".into(),
+        ..dead
+    };
+    let s = snap(vec![paused], vec![]);
+    assert!(
+        details_needed(&s, &Records::new(), &cfg, &Scope::default(), NOW)
+            .trackers
+            .is_empty()
+    );
+}
+
+#[test]
+fn reading_trackers_is_remembered() {
+    let mut inst = instance("main", vec![torrent(H1)]);
+    inst.trackers.insert(H1.into(), vec![]);
+    let s = Snapshot {
+        instances: vec![inst],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    assert_eq!(
+        rec_of(&run(&s, &Records::new()), H1).trackers_checked_at,
+        Some(NOW)
+    );
+}

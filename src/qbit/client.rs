@@ -24,6 +24,9 @@ pub struct ServerInfo {
     pub generation: ApiGeneration,
 }
 
+/// Largest body buffer reserved up front from a Content-Length (more still grows as needed).
+const MAX_PREALLOC: u64 = 64 * 1024 * 1024;
+
 /// Why logins stopped for good.
 #[derive(Debug, Clone, Copy)]
 enum Refusal {
@@ -386,19 +389,29 @@ impl QbitClient {
             reason: format!("{endpoint}: {}", describe(e)),
         })?;
         let status = response.status();
-        let body = response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
-            if e.is_timeout() {
-                QbitError::Unreachable {
-                    instance: self.instance.clone(),
-                    reason: format!("{endpoint}: {}", describe(e)),
+        // Chunks are appended to one buffer sized from Content-Length and freed as they go:
+        // the torrent list of a large instance is held once, not three times.
+        let mut response = response;
+        let expected = response.content_length().unwrap_or(0).min(MAX_PREALLOC);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    return Err(QbitError::Unreachable {
+                        instance: self.instance.clone(),
+                        reason: format!("{endpoint}: {}", describe(e)),
+                    });
                 }
-            } else {
-                self.malformed(
-                    endpoint,
-                    &format!("body could not be read: {}", describe(e)),
-                )
+                Err(e) => {
+                    return Err(self.malformed(
+                        endpoint,
+                        &format!("body could not be read: {}", describe(e)),
+                    ));
+                }
             }
-        })?;
+        }
         debug!(instance = %self.instance, endpoint, status = status.as_u16(), bytes = body.len(), "qbit reply");
         Ok((status, body))
     }

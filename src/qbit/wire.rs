@@ -172,10 +172,38 @@ impl WireFile {
     }
 }
 
-/// Parses a `torrents/info` reply.
+/// Parses a `torrents/info` reply, converting each object as it is read, so the wire form
+/// of the whole list never sits in memory beside the result (10,000 torrents are ~14 MB).
 pub(crate) fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
-    let wire: Vec<WireTorrent> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    wire.into_iter().map(WireTorrent::into_torrent).collect()
+    serde_json::from_slice::<TorrentList>(body)
+        .map(|list| list.0)
+        .map_err(|e| e.to_string())
+}
+
+/// A `torrents/info` array read straight into [`Torrent`]s.
+struct TorrentList(Vec<Torrent>);
+
+impl<'de> Deserialize<'de> for TorrentList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = TorrentList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of torrent objects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TorrentList, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(wire) = seq.next_element::<WireTorrent>()? {
+                    out.push(wire.into_torrent().map_err(serde::de::Error::custom)?);
+                }
+                Ok(TorrentList(out))
+            }
+        }
+        d.deserialize_seq(Items)
+    }
 }
 
 /// Parses a `torrents/trackers` reply, dropping the pseudo-trackers.

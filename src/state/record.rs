@@ -71,6 +71,9 @@ pub struct TorrentRecord {
     /// When a recheck was asked for an errored torrent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rechecked_at: Option<Epoch>,
+    /// When the tracker list was last read (torrents with no working tracker, at most hourly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trackers_checked_at: Option<Epoch>,
     /// Tracker host (of the first working tracker), once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracker_host: Option<String>,

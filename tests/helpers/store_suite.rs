@@ -64,6 +64,7 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
         files_checked: true,
         blocked_file: Some("sample.exe".to_string()),
         rechecked_at: Some(NOW - 80),
+        trackers_checked_at: Some(NOW - 60),
         tracker_host: Some("tracker.example.org".to_string()),
         intent: Some(Intent {
             action: "remove".to_string(),
