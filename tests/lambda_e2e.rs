@@ -15,6 +15,7 @@ use helpers::fake_arr::{FakeArr, RecordedRequest};
 use helpers::lambda::{LambdaEmulator, LambdaFunction, event};
 use helpers::moto::{DynamoEndpoint, dynamo_endpoint, moto_server};
 use helpers::qbit::PASSWORD;
+use helpers::runtime_api::RuntimeApi;
 use helpers::world::{API_KEY, World, actions};
 use serde_json::{Value, json};
 use sweeparr::model::ArrKind;
@@ -93,7 +94,8 @@ fn env_secrets(w: &World, dynamodb_url: &str) -> Vec<(String, String)> {
 async fn start_function(env: &[(String, String)]) -> (LambdaEmulator, LambdaFunction) {
     let emulator = LambdaEmulator::start();
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut function = LambdaFunction::start(&LambdaFunction::binary(), &emulator, &pairs);
+    let mut function =
+        LambdaFunction::start(&LambdaFunction::binary(), &emulator.runtime_api(), &pairs);
     function.wait_ready(READY).await;
     (emulator, function)
 }
@@ -373,7 +375,8 @@ async fn cold_start_without_its_ssm_parameter_exits_naming_key_and_parameter() {
     env.push(("AWS_ENDPOINT_URL_SSM".into(), moto.url.clone()));
     let emulator = LambdaEmulator::start();
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut function = LambdaFunction::start(&LambdaFunction::binary(), &emulator, &pairs);
+    let mut function =
+        LambdaFunction::start(&LambdaFunction::binary(), &emulator.runtime_api(), &pairs);
 
     assert_eq!(function.wait_exit(READY).await, Some(2));
     let failed = function.logged("cold start failed");
@@ -434,4 +437,53 @@ async fn steady_state_pass_writes_only_the_lease() {
         let writes: f64 = calls.iter().map(|c| c.write_units()).sum();
         assert_eq!(writes, 2.0);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
+    let Some(ddb) = dynamo_endpoint() else { return };
+    let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    w.extra = "[health]\nstalled_after = \"1s\"\n".into();
+    let hash = w
+        .add_stalled("main", "late.lambda.mkv", "radarr", &[])
+        .await;
+    w.queue("movies", &hash, "downloading", vec![6]);
+    init_table(&ddb).await;
+    // A Runtime API that sets a real deadline (cargo lambda's is always in 1970).
+    let api = RuntimeApi::start().await;
+    let env = env_secrets(&w, &ddb.url);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut function = LambdaFunction::start(&LambdaFunction::binary(), api.address(), &pairs);
+    function.wait_ready(READY).await;
+    let_stall().await;
+    // 9 s left: the pass may act for 9 - 2 (margin) - 5 (kept to save) = 2 s, and a slow
+    // Arr spends 2.5 s answering its queue.
+    w.arr("movies").set_delay(Some(Duration::from_millis(2500)));
+    let deadline = now_ms() + 9_000;
+
+    let s = api
+        .invoke(event("scheduled.json"), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("function error {e}"));
+    assert!(now_ms() < deadline, "answered before the deadline");
+    assert_eq!(s["status"], "partial", "{s:#}");
+    assert_eq!(
+        actions(&s),
+        vec![("fail".into(), hash.clone(), "skipped".into())]
+    );
+    assert_eq!(s["actions"][0]["error"], "deadline reached");
+    assert!(deletes(w.arr("movies")).is_empty(), "nothing acted late");
+    assert!(w.qbit("main").torrent_hashes().await.contains(&hash));
+    let items = table_items(&ddb).await;
+    assert!(
+        items.contains_key(&format!("torrent#main#{hash}")),
+        "state saved"
+    );
+    assert!(
+        !items.keys().any(|k| k.starts_with("lease#")),
+        "lease released"
+    );
+    let inv = &function.logged("invocation")[0];
+    assert_eq!(inv["deadline_ms"], deadline);
+    assert!(inv["budget_ms"].as_u64().unwrap() <= 7_000, "{inv}");
 }

@@ -149,12 +149,13 @@ pub struct LambdaFunction {
 }
 
 impl LambdaFunction {
-    /// Starts `binary` for `emulator` with the environment AWS Lambda sets, static test
-    /// credentials, region `us-east-1`, no instance metadata lookups, and `env` on top.
-    /// Nothing of the caller's AWS or sweeparr environment leaks in.
-    pub fn start(binary: &Path, emulator: &LambdaEmulator, env: &[(&str, &str)]) -> Self {
+    /// Starts `binary` polling `runtime_api` (e.g. [`LambdaEmulator::runtime_api`]) with the
+    /// environment AWS Lambda sets, static test credentials, region `us-east-1`, no instance
+    /// metadata lookups, and `env` on top. Nothing of the caller's AWS or sweeparr
+    /// environment leaks in.
+    pub fn start(binary: &Path, runtime_api: &str, env: &[(&str, &str)]) -> Self {
         let mut vars: BTreeMap<String, String> = [
-            ("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api()),
+            ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
             ("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME.to_string()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
@@ -247,6 +248,19 @@ impl LambdaFunction {
             .expect("wait");
         tokio::time::sleep(Duration::from_millis(100)).await;
         status.code()
+    }
+
+    /// Peak resident memory of the process so far (`VmHWM`), in KiB; Linux only.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// Every stderr line so far.

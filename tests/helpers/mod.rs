@@ -8,6 +8,7 @@ pub mod fake_arr;
 pub mod lambda;
 pub mod moto;
 pub mod qbit;
+pub mod runtime_api;
 pub mod store_suite;
 pub mod torrent;
 pub mod tracker;
