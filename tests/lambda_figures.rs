@@ -76,19 +76,60 @@ async fn figures_cold_start() {
     init_table(&moto).await;
     let w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
     let emulator = LambdaEmulator::start();
-    let env = function_env(&w, &moto.url);
-    let mut ms = Vec::new();
-    for _ in 0..runs {
-        let mut f = start(&emulator, &env);
-        ms.push(f.wait_ready(Duration::from_secs(30)).await.as_secs_f64() * 1000.0);
+    let plain = function_env(&w, &moto.url);
+    // The same config with both secrets in SSM (two GetParameter calls, here to local moto).
+    put_secret(&moto.url, "/sweeparr/qbit-main", PASSWORD).await;
+    put_secret(&moto.url, "/sweeparr/radarr", API_KEY).await;
+    let mut ssm: Vec<(String, String)> = plain
+        .iter()
+        .filter(|(k, _)| k != "QBIT_PASSWORD" && k != "ARR_API_KEY")
+        .cloned()
+        .collect();
+    ssm[0].1 = ssm[0]
+        .1
+        .replace(
+            "{ env = \"QBIT_PASSWORD\" }",
+            "{ ssm = \"/sweeparr/qbit-main\" }",
+        )
+        .replace(
+            "{ env = \"ARR_API_KEY\" }",
+            "{ ssm = \"/sweeparr/radarr\" }",
+        );
+    ssm.push(("AWS_ENDPOINT_URL_SSM".into(), moto.url.clone()));
+    let mut report = json!({"binary": binary(), "runs": runs});
+    for (label, env) in [("env_secrets", &plain), ("ssm_secrets", &ssm)] {
+        let mut ms = Vec::new();
+        for _ in 0..runs {
+            let mut f = start(&emulator, env);
+            ms.push(f.wait_ready(Duration::from_secs(30)).await.as_secs_f64() * 1000.0);
+        }
+        report[label] = json!({
+            "median_ms": median(ms.clone()),
+            "min_ms": ms.iter().copied().fold(f64::MAX, f64::min),
+            "max_ms": ms.iter().copied().fold(0.0, f64::max),
+        });
     }
-    let report = json!({
-        "binary": binary(),
-        "runs": runs,
-        "cold_start_ms": {"median": median(ms.clone()), "min": ms.iter().copied().fold(f64::MAX, f64::min),
-                           "max": ms.iter().copied().fold(0.0, f64::max), "all": ms},
-    });
     println!("FIGURES {report}");
+}
+
+async fn put_secret(moto_url: &str, name: &str, value: &str) {
+    let config = aws_sdk_ssm::Config::builder()
+        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+        .endpoint_url(moto_url)
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("put parameter");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,16 +173,22 @@ async fn figures_steady_state_pass() {
     let mut steady = Vec::new();
     for _ in 0..passes {
         meter.clear();
+        let logged_before: usize = f.logs().iter().map(|l| l.len() + 1).sum();
         let s = emulator.invoke_file("scheduled.json").await.body;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let log_bytes = f.logs().iter().map(|l| l.len() + 1).sum::<usize>() - logged_before;
         assert_eq!(s["status"], "ok", "{s:#}");
         let calls = meter.calls();
         steady.push(json!({
             "duration_ms": s["duration_ms"],
             "actions": s["actions"].as_array().map_or(0, Vec::len),
             "written": s["state"]["written"],
+            "log_bytes": log_bytes,
+            "summary_bytes": s.to_string().len(),
             "ops": calls.iter().map(|c| c.op.clone()).collect::<Vec<_>>(),
             "write_units": calls.iter().map(|c| c.write_units()).sum::<f64>(),
             "read_units": calls.iter().map(|c| c.read_units()).sum::<f64>(),
+            "dynamodb_ms": calls.iter().map(|c| c.elapsed.as_millis() as u64).sum::<u64>(),
             "scan_items": calls.iter().map(|c| c.items()).sum::<usize>(),
             "scan_bytes": calls.iter().filter(|c| c.op == "Scan").map(|c| c.response["Items"].as_array().into_iter().flatten()
                 .filter_map(Value::as_object).map(helpers::ddb_meter::item_size).sum::<usize>()).sum::<usize>(),

@@ -26,6 +26,8 @@ pub struct DdbCall {
     pub status: u16,
     /// Response body.
     pub response: Value,
+    /// Time the upstream took to answer.
+    pub elapsed: std::time::Duration,
 }
 
 impl DdbCall {
@@ -199,6 +201,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             upstream = upstream.header(name, value);
         }
     }
+    let started = std::time::Instant::now();
     let (status, headers, reply) = match upstream.send().await {
         Ok(r) => {
             let status = r.status().as_u16();
@@ -216,6 +219,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         request: serde_json::from_slice(&body).unwrap_or(Value::Null),
         status,
         response: serde_json::from_slice(&reply).unwrap_or(Value::Null),
+        elapsed: started.elapsed(),
     });
     let mut response =
         Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
