@@ -1,8 +1,17 @@
 # sweeparr — common tasks. `make demo` and `make test` install what they need first.
 
 CARGO ?= cargo
+# The Lambda zip (make lambda) is always written here; infra/template.yaml points at it.
+LAMBDA_DIR := target/lambda
+LAMBDA_ZIP := $(LAMBDA_DIR)/sweeparr/bootstrap.zip
+# A sweeparr.toml to package in the zip (make lambda LAMBDA_CONFIG=path/to/sweeparr.toml).
+LAMBDA_CONFIG ?=
+# The event `make invoke` sends (any file in events/).
+EVENT ?= events/dry-run.json
+# Extra `sam deploy` arguments, e.g. SAM_ARGS='--parameter-overrides ScheduleRate="rate(10 minutes)"'.
+SAM_ARGS ?=
 
-.PHONY: all build test demo run check-config lint fmt bench setup clean
+.PHONY: all build test demo run check-config lint lint-infra fmt bench cloud-figures setup clean lambda invoke deploy
 
 all: build
 
@@ -26,12 +35,48 @@ demo:
 run:
 	$(CARGO) run --release --quiet -- run
 
-lint:
+## Formatting, clippy, and the deployment files (cfn-lint, systemd-analyze verify).
+lint: lint-infra
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
+lint-infra:
+	@scripts/setup.sh lint
+	scripts/lint_infra.sh
+
+## The arm64 Lambda zip ($(LAMBDA_ZIP)) with cargo-lambda (zig from PyPI as cross linker);
+## LAMBDA_CONFIG=path adds that file to the zip as sweeparr.toml, beside bootstrap.
+lambda:
+	@scripts/setup.sh lambda
+	cargo lambda build --release --arm64 --bin sweeparr --output-format zip --lambda-dir $(LAMBDA_DIR)
+	$(if $(LAMBDA_CONFIG),scripts/zip_config.py $(LAMBDA_ZIP) "$(LAMBDA_CONFIG)")
+	@ls -l $(LAMBDA_ZIP) && python3 -m zipfile -l $(LAMBDA_ZIP)
+
+## One local invocation: the function under `cargo lambda watch` on loopback, $(EVENT) sent.
+invoke:
+	scripts/invoke.sh $(EVENT)
+
+## Deploy infra/template.yaml with the AWS SAM CLI (pip install aws-sam-cli). The first time
+## it asks for the stack name, region and parameters and saves them in infra/samconfig.toml;
+## later runs reuse them. Needs AWS credentials; CI never runs it.
+deploy: lambda
+	@command -v sam >/dev/null 2>&1 || { echo "deploy: needs the AWS SAM CLI (pip install aws-sam-cli)" >&2; exit 1; }
+	cd infra && if [ -f samconfig.toml ]; then \
+		sam deploy --template-file template.yaml $(SAM_ARGS); \
+	else \
+		sam deploy --guided --template-file template.yaml --capabilities CAPABILITY_IAM $(SAM_ARGS); \
+	fi
+
 fmt:
 	$(CARGO) fmt --all
+
+## Measurements behind CLOUD_FIGURES.md (release binary; FIGURES_TORRENTS torrents).
+FIGURES_TORRENTS ?= 1000
+cloud-figures: setup
+	$(CARGO) build --release --bin sweeparr
+	SWEEPARR_FIGURES_BIN="$${CARGO_TARGET_DIR:-$(CURDIR)/target}/release/sweeparr" \
+	SWEEPARR_FIGURES_TORRENTS=$(FIGURES_TORRENTS) \
+		$(CARGO) test --test lambda_figures -- --ignored --nocapture --test-threads=1
 
 ## decide() over synthetic snapshots, then whole passes of the release binary against fakes.
 bench:

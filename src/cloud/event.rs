@@ -109,6 +109,30 @@ mod tests {
     }
 
     #[test]
+    fn every_sample_event_in_events_folder_parses() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let mut seen = std::collections::BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).expect("events/ folder") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("read event");
+            let payload: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+            let inv = parse(&payload).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            seen.insert(
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                inv,
+            );
+        }
+        let plain = Invocation::default();
+        assert_eq!(seen.get("scheduled.json"), Some(&plain));
+        assert_eq!(seen.get("scheduler.json"), Some(&plain));
+        assert_eq!(seen.get("dry-run.json").map(|i| i.dry_run), Some(true));
+        let hook = seen.get("torrent-finished.json").expect("hook sample");
+        assert_eq!(hook.hashes.len(), 1);
+        assert!(!hook.dry_run && hook.instances.is_empty());
+    }
+
+    #[test]
     fn misspelt_key_or_wrong_shape_is_rejected() {
         let e = parse(&json!({"dryrun": true})).unwrap_err();
         assert!(e.0.contains("dryrun"), "{e}");

@@ -1,6 +1,11 @@
 //! The Lambda runtime loop: config, clients and store built once per cold start; one pass
 //! per invocation; the summary is the response.
+//!
+//! Config comes from `SWEEPARR_CONFIG` (a path) or `SWEEPARR_CONFIG_TOML` (the whole file, as
+//! the cloud template passes it), else from `sweeparr.toml` packaged beside `bootstrap` in
+//! the function's zip (`$LAMBDA_TASK_ROOT`).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -49,8 +54,20 @@ pub async fn serve() -> i32 {
     }
 }
 
+/// The config file packaged with the function, when no config comes from the environment.
+pub fn packaged_config(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let set = |var: &str| env(var).is_some_and(|v| !v.trim().is_empty());
+    if set(config::CONFIG_PATH_VAR) || set(config::CONFIG_TOML_VAR) {
+        return None;
+    }
+    let root = env("LAMBDA_TASK_ROOT").filter(|r| !r.is_empty())?;
+    let path = Path::new(&root).join(config::DEFAULT_FILE);
+    path.exists().then_some(path)
+}
+
 async fn cold_start() -> Result<Shared, String> {
-    let source = config::locate(None).map_err(|e| e.to_string())?;
+    let packaged = packaged_config(&|var| std::env::var(var).ok());
+    let source = config::locate(packaged.as_deref()).map_err(|e| e.to_string())?;
     let mut config = config::load(&source).map_err(|e| e.to_string())?;
     super::ssm::resolve(&mut config)
         .await
@@ -80,14 +97,29 @@ async fn handle(shared: &Shared, ev: LambdaEvent<Value>) -> Result<Summary, Erro
         inv.dry_run,
     );
     opts.budget = budget(shared.config.run.deadline, ev.context.deadline, now_ms());
-    info!(request_id = %ev.context.request_id, run_id = %opts.run_id, budget_ms = opts.budget.as_millis() as u64, "invocation");
-    Ok(pass::run_pass(
+    info!(
+        request_id = %ev.context.request_id,
+        run_id = %opts.run_id,
+        deadline_ms = ev.context.deadline,
+        budget_ms = opts.budget.as_millis() as u64,
+        dry_run = opts.dry_run,
+        "invocation"
+    );
+    let summary = pass::run_pass(
         &shared.config,
         &shared.clients,
         shared.store.as_ref(),
         &opts,
     )
-    .await)
+    .await;
+    info!(
+        run_id = %summary.run_id,
+        status = summary.status.as_str(),
+        actions = summary.actions.len(),
+        duration_ms = summary.duration_ms,
+        "pass finished"
+    );
+    Ok(summary)
 }
 
 fn now_ms() -> u64 {
@@ -126,6 +158,40 @@ mod tests {
             (1_000_001_000, 1_000_000_000, Duration::ZERO),
         ] {
             assert_eq!(budget(ten_min, deadline, now), want, "{deadline}");
+        }
+    }
+
+    #[test]
+    fn packaged_config_is_used_only_without_config_from_env() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("sweeparr.toml");
+        std::fs::write(&file, "").unwrap();
+        let root_s = root.path().display().to_string();
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(Vars, Option<PathBuf>); 5] = [
+            (&[("LAMBDA_TASK_ROOT", &root_s)], Some(file.clone())),
+            (
+                &[("LAMBDA_TASK_ROOT", &root_s), ("SWEEPARR_CONFIG_TOML", "x")],
+                None,
+            ),
+            (
+                &[("LAMBDA_TASK_ROOT", &root_s), ("SWEEPARR_CONFIG", "/c")],
+                None,
+            ),
+            // an empty inline config (the template's default) counts as none
+            (
+                &[("LAMBDA_TASK_ROOT", &root_s), ("SWEEPARR_CONFIG_TOML", " ")],
+                Some(file.clone()),
+            ),
+            (&[("LAMBDA_TASK_ROOT", "/nonexistent")], None),
+        ];
+        for (vars, want) in cases {
+            let env = |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            };
+            assert_eq!(packaged_config(&env), want, "{vars:?}");
         }
     }
 }

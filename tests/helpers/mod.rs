@@ -2,10 +2,14 @@
 //! stopped when dropped. Every test binary uses a different subset, hence the allow.
 #![allow(dead_code)]
 
+pub mod ddb_meter;
+pub mod dynamodb_local;
 pub mod fake_arr;
+pub mod lambda;
 pub mod moto;
 pub mod qbit;
 pub mod receiver;
+pub mod runtime_api;
 pub mod store_suite;
 pub mod torrent;
 pub mod tracker;

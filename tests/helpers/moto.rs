@@ -1,12 +1,15 @@
-//! A DynamoDB endpoint for tests: today a `moto_server` on a free loopback port.
+//! A DynamoDB endpoint for tests: a DynamoDB Local container (testcontainers) when a Docker
+//! engine answers, else a `moto_server` on a free loopback port. `SWEEPARR_DYNAMO=moto` or
+//! `=docker` forces one. [`moto_server`] always starts moto (which also serves SSM).
 //!
 //! Nothing global is set: clients are built with an explicit endpoint, region `us-east-1` and
-//! static test credentials. Without `moto_server` on the PATH the tests fail, unless
-//! `SWEEPARR_SKIP_DYNAMO=1` says to skip them.
+//! static test credentials. Without `moto_server` on the PATH (and no Docker) the tests fail,
+//! unless `SWEEPARR_SKIP_DYNAMO=1` says to skip them.
 #![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
@@ -14,6 +17,10 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 /// Env var that skips the DynamoDB tests.
 pub const SKIP_ENV: &str = "SWEEPARR_SKIP_DYNAMO";
+/// Env var that picks the DynamoDB emulator: `moto` or `docker` (DynamoDB Local).
+pub const BACKEND_ENV: &str = "SWEEPARR_DYNAMO";
+/// The DynamoDB Local image used when Docker answers.
+pub const DYNAMODB_LOCAL_IMAGE: (&str, &str) = ("amazon/dynamodb-local", "latest");
 /// How long the emulator may take to answer after start.
 const START_PATIENCE: Duration = Duration::from_secs(30);
 
@@ -24,6 +31,7 @@ pub struct DynamoEndpoint {
     /// What serves it (for messages).
     pub kind: &'static str,
     server: Option<Child>,
+    container: Option<super::dynamodb_local::ContainerGuard>,
 }
 
 impl DynamoEndpoint {
@@ -39,6 +47,7 @@ impl Drop for DynamoEndpoint {
             let _ = child.kill();
             let _ = child.wait();
         }
+        drop(self.container.take());
     }
 }
 
@@ -61,9 +70,85 @@ pub fn dynamo_endpoint() -> Option<DynamoEndpoint> {
         eprintln!("{SKIP_ENV}=1: skipping a DynamoDB test");
         return None;
     }
-    // A DynamoDB Local container (testcontainers) would go here: when Docker answers, start
-    // amazon/dynamodb-local and return its mapped port instead of moto's.
-    Some(start_moto())
+    let forced = std::env::var(BACKEND_ENV).unwrap_or_default();
+    if forced == "moto" || (forced != "docker" && !docker_answers()) {
+        return Some(start_moto());
+    }
+    match super::dynamodb_local::start(DYNAMODB_LOCAL_IMAGE) {
+        Ok((url, guard)) => Some(DynamoEndpoint {
+            url,
+            kind: "dynamodb-local",
+            server: None,
+            container: Some(guard),
+        }),
+        Err(e) if forced == "docker" => panic!("{BACKEND_ENV}=docker: {e}"),
+        Err(e) => {
+            eprintln!("DynamoDB Local did not start ({e}); using moto_server");
+            Some(start_moto())
+        }
+    }
+}
+
+/// A `moto_server` for one test (DynamoDB and SSM on one port), whatever Docker says.
+pub fn moto_server() -> DynamoEndpoint {
+    start_moto()
+}
+
+/// Whether a Docker engine answers, asked once per test binary and quickly: `docker info`
+/// within 5 s, or (without the CLI) a connection to `$DOCKER_HOST` or the default socket.
+pub fn docker_answers() -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let answer = match docker_info(Duration::from_secs(5)) {
+            Some(ok) => ok,
+            None => docker_socket_answers(),
+        };
+        if !answer {
+            eprintln!("no Docker engine answers: DynamoDB tests use moto_server");
+        }
+        answer
+    })
+}
+
+/// `Some(success)` of `docker info`, `None` when there is no `docker` command.
+fn docker_info(patience: Duration) -> Option<bool> {
+    let mut child = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status.success()),
+            Ok(None) if started.elapsed() < patience => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(false);
+            }
+        }
+    }
+}
+
+fn docker_socket_answers() -> bool {
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+    if let Some(path) = host.strip_prefix("unix://") {
+        return std::os::unix::net::UnixStream::connect(path).is_ok();
+    }
+    let Some(addr) = host.strip_prefix("tcp://") else {
+        return false;
+    };
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok())
 }
 
 /// A free TCP port on 127.0.0.1.
@@ -94,6 +179,7 @@ fn start_moto() -> DynamoEndpoint {
         url: format!("http://127.0.0.1:{port}"),
         kind: "moto_server",
         server: Some(child),
+        container: None,
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let started = Instant::now();
