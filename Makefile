@@ -70,7 +70,7 @@ deploy: lambda
 fmt:
 	$(CARGO) fmt --all
 
-## Measurements behind CLOUD_FIGURES.md (release binary; FIGURES_TORRENTS torrents).
+## Measurements behind the cloud section of BENCHMARKS.md (release binary; FIGURES_TORRENTS torrents).
 FIGURES_TORRENTS ?= 1000
 cloud-figures: setup
 	$(CARGO) build --release --bin sweeparr

@@ -34,21 +34,35 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
     let tasks = by_instance.into_iter().map(|(instance, indexes)| {
         async move {
             let mut out = Vec::with_capacity(indexes.len());
-            for index in indexes {
+            // Outcomes of tag actions already sent in one request with an earlier one.
+            let mut batched: BTreeMap<usize, (Outcome, Option<String>)> = BTreeMap::new();
+            for &index in &indexes {
                 let action = &actions[index];
-                let (outcome, error) = if let Some(why) = &action.skip {
+                let (outcome, error) = if let Some(result) = batched.remove(&index) {
+                    result
+                } else if let Some(why) = &action.skip {
                     (Outcome::Skipped, Some(why.clone()))
                 } else if Instant::now() >= deadline {
                     (Outcome::Skipped, Some("deadline reached".to_string()))
                 } else {
-                    match tokio::time::timeout_at(deadline.into(), send(clients, action)).await {
+                    let batch = tag_batch(actions, &indexes, index);
+                    let hashes: Vec<String> = batch
+                        .iter()
+                        .filter_map(|&i| actions[i].hash.clone())
+                        .collect();
+                    let sent = send(clients, action, hashes);
+                    let result = match tokio::time::timeout_at(deadline.into(), sent).await {
                         Ok(Ok(())) => (Outcome::Done, None),
                         Ok(Err(e)) => (Outcome::Failed, Some(e)),
                         Err(_) => (
                             Outcome::Failed,
                             Some("deadline reached while sending".to_string()),
                         ),
+                    };
+                    for &other in batch.iter().skip(1) {
+                        batched.insert(other, result.clone());
                     }
+                    result
                 };
                 match outcome {
                     Outcome::Done => info!(
@@ -84,7 +98,28 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
     all
 }
 
-async fn send(clients: &Clients, action: &Action) -> Result<(), String> {
+/// The actions sent with the one at `start`: itself, plus, for a tag addition, every later
+/// unskipped action of the instance adding the same tags (qBittorrent takes many hashes
+/// in one `torrents/addTags`).
+fn tag_batch(actions: &[Action], indexes: &[usize], start: usize) -> Vec<usize> {
+    let Op::AddTags { tags } = &actions[start].op else {
+        return vec![start];
+    };
+    indexes
+        .iter()
+        .copied()
+        .filter(|&i| {
+            i == start
+                || (i > start
+                    && actions[i].skip.is_none()
+                    && actions[i].hash.is_some()
+                    && matches!(&actions[i].op, Op::AddTags { tags: t } if t == tags))
+        })
+        .collect()
+}
+
+/// Sends one action; `hashes` are the torrents it applies to (several for a batch).
+async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result<(), String> {
     let qbit = || {
         clients
             .qbit
@@ -98,7 +133,7 @@ async fn send(clients: &Clients, action: &Action) -> Result<(), String> {
             .cloned()
             .ok_or_else(|| format!("no client for arr {name}"))
     };
-    let hashes = || action.hash.iter().cloned().collect::<Vec<_>>();
+    let hashes = || hashes.clone();
     match &action.op {
         Op::ArrRemove {
             arr: name,

@@ -456,8 +456,9 @@ async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
     let mut function = LambdaFunction::start(&LambdaFunction::binary(), api.address(), &pairs);
     function.wait_ready(READY).await;
     let_stall().await;
-    // 9 s left: the pass may act for 9 - 2 (margin) - 5 (kept to save) = 2 s, and a slow
-    // Arr spends 2.5 s answering its queue.
+    // 9 s left: the pass may scan and act for 9 - 2 (margin) - 5 (kept to save) = 2 s, and
+    // a slow Arr spends 2.5 s answering each request: its queue is not read in time, so it
+    // counts as unreachable and nothing is done for its category.
     w.arr("movies").set_delay(Some(Duration::from_millis(2500)));
     let deadline = now_ms() + 9_000;
 
@@ -467,11 +468,12 @@ async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
         .unwrap_or_else(|e| panic!("function error {e}"));
     assert!(now_ms() < deadline, "answered before the deadline");
     assert_eq!(s["status"], "partial", "{s:#}");
-    assert_eq!(
-        actions(&s),
-        vec![("fail".into(), hash.clone(), "skipped".into())]
+    assert!(actions(&s).is_empty(), "{s:#}");
+    assert_eq!(s["arrs"][0]["reachable"], false, "{s:#}");
+    assert!(
+        s["arrs"][0]["error"].as_str().unwrap().contains("deadline"),
+        "{s:#}"
     );
-    assert_eq!(s["actions"][0]["error"], "deadline reached");
     assert!(deletes(w.arr("movies")).is_empty(), "nothing acted late");
     assert!(w.qbit("main").torrent_hashes().await.contains(&hash));
     let items = table_items(&ddb).await;

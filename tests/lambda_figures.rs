@@ -1,4 +1,4 @@
-//! Measurements behind CLOUD_FIGURES.md, run by hand (`make cloud-figures`):
+//! Measurements behind the cloud section of BENCHMARKS.md, run by hand (`make cloud-figures`):
 //! the function's cold start, and the DynamoDB traffic, duration and memory of a steady-state
 //! pass over many torrents. Ignored by default: they take minutes and print figures rather
 //! than judge them (the steady-state request pattern itself is asserted by
@@ -69,7 +69,7 @@ async fn init_table(ddb: &DynamoEndpoint) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "measurement for CLOUD_FIGURES.md; run by hand"]
+#[ignore = "measurement for the cloud section of BENCHMARKS.md; run by hand"]
 async fn figures_cold_start() {
     let runs = env_count("SWEEPARR_FIGURES_RUNS", 11);
     let moto = moto_server();
@@ -133,7 +133,7 @@ async fn put_secret(moto_url: &str, name: &str, value: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "measurement for CLOUD_FIGURES.md; run by hand"]
+#[ignore = "measurement for the cloud section of BENCHMARKS.md; run by hand"]
 async fn figures_steady_state_pass() {
     let n = env_count("SWEEPARR_FIGURES_TORRENTS", 200);
     let passes = env_count("SWEEPARR_FIGURES_PASSES", 5);

@@ -459,3 +459,34 @@ async fn missing_category_is_created_on_the_instance() {
             .contains(&"radarr-new".to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_torrents_are_tagged_in_one_request() {
+    let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    w.extra = "tag_actions = true\n[seeding]\nratio = \"off\"\ntime = \"off\"\n".into();
+    let mut hashes = vec![];
+    for name in ["tag.one.mkv", "tag.two.mkv", "tag.three.mkv"] {
+        let (hash, _) = w.add_complete("main", name, "radarr", &[]).await;
+        w.arr("movies").add_history(&hash, "downloadFolderImported");
+        hashes.push(hash);
+    }
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let mut tagged: Vec<String> = actions(&summary)
+        .into_iter()
+        .filter(|a| a.0 == "tag" && a.2 == "done")
+        .map(|a| a.1)
+        .collect();
+    tagged.sort();
+    hashes.sort();
+    assert_eq!(tagged, hashes);
+    for h in &hashes {
+        assert_eq!(
+            w.qbit("main").tags_of(h).await,
+            vec!["sweeparr-imported".to_string()]
+        );
+    }
+    // Tagged: the next pass has nothing to do.
+    let (_, summary) = w.run_json(&[]).await;
+    assert!(actions(&summary).is_empty(), "{summary:#}");
+}
