@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_arr;
+pub mod fault_proxy;
 pub mod moto;
 pub mod qbit;
 pub mod receiver;
