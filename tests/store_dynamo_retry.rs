@@ -164,20 +164,8 @@ impl DynamoWorld {
     /// and nothing read from this machine's AWS setup.
     async fn sweeparr(&self, args: &[&str]) -> std::process::Output {
         let config = self.world.write_config();
-        let none = self.world.dir.path().join("no-aws-config");
-        let none = none.to_str().unwrap();
-        let url = self.proxy.url();
-        let env = [
-            ("SWEEPARR_STATE_BACKEND", "dynamodb"),
-            ("SWEEPARR_STATE_TABLE", TABLE),
-            ("AWS_ENDPOINT_URL_DYNAMODB", url.as_str()),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", none),
-            ("AWS_SHARED_CREDENTIALS_FILE", none),
-        ];
+        let env = helpers::moto::binary_env(&self.proxy.url(), TABLE, self.world.dir.path());
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         run_binary(&config, args, &env).await
     }
 
