@@ -312,6 +312,7 @@ async fn dynamodb_failing_after_the_lease_exits_3_acts_on_nothing_and_releases()
     assert_eq!(code, 3, "{summary:#}");
     assert_eq!(summary["status"], "error");
     let error = summary["error"].as_str().unwrap_or("");
+    eprintln!("store down on Scan: {error}");
     assert!(
         error.contains("dynamodb table sweeparr") && error.contains("Scan"),
         "{error}"
@@ -348,6 +349,7 @@ async fn dynamodb_failing_after_acting_reports_what_was_done_and_nothing_is_repe
         dynamo_fault("BatchWriteItem", "InternalServerError", 500, usize::MAX).skip(1),
     ]);
     let (code, summary) = w.run_json().await;
+    eprintln!("store down after acting: {}", summary["error"]);
     assert_eq!(code, 3, "{summary:#}");
     assert_eq!(summary["status"], "error");
     assert!(

@@ -7,6 +7,7 @@ pub mod fault_proxy;
 pub mod moto;
 pub mod qbit;
 pub mod receiver;
+pub mod results;
 pub mod store_suite;
 pub mod torrent;
 pub mod tracker;
