@@ -25,7 +25,7 @@ async fn arr_queue_faults_spare_its_category_and_other_arrs_work() {
     .await;
     let proxy = FaultProxy::start(&w.arr("movies").url());
     w.routes.push((w.arr("movies").url(), proxy.url()));
-    w.extra = "http_timeout = \"3s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
 
     let cases: Vec<(&str, Fault, &str)> = vec![
         (
@@ -103,7 +103,7 @@ async fn arr_failing_on_the_delete_is_retried_once_by_the_next_pass() {
     let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
     let proxy = FaultProxy::start(&w.arr("movies").url());
     w.routes.push((w.arr("movies").url(), proxy.url()));
-    w.extra = "http_timeout = \"3s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
     let arr = w.arr("movies");
 
     // (fault, error text, whether the Arr received and carried out the DELETE)

@@ -22,7 +22,7 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
     let on_box = w.add_stalled("box", "box.stalled.mkv", "radarr", &[]).await;
 
     // A first pass sees both instances; nothing has stalled for an hour yet.
-    w.extra = "http_timeout = \"3s\"\n[health]\nstalled_after = \"1h\"\n".into();
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1h\"\n".into();
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
     assert!(
@@ -32,7 +32,7 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
     let before = torrents_of(&export(&w).await, "box");
     assert_eq!(before.len(), 1, "the box torrent has a record");
 
-    w.extra = "http_timeout = \"3s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
     let cases: Vec<(&str, Rule, &[&str])> = vec![
         (
             "500 on torrents/info",
