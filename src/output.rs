@@ -10,21 +10,28 @@ const NAME_WIDTH: usize = 40;
 /// The human table of actions followed by a one-line total.
 pub fn text(summary: &Summary) -> String {
     let mut out = String::new();
-    for i in summary.instances.iter().filter(|i| !i.reachable) {
-        let _ = writeln!(
-            out,
-            "instance {} unreachable: {}",
-            i.name,
-            i.error.as_deref().unwrap_or("unknown error")
+    let items = summary
+        .instances
+        .iter()
+        .map(|i| ("instance", &i.name, i.reachable, &i.error))
+        .chain(
+            summary
+                .arrs
+                .iter()
+                .map(|a| ("arr", &a.name, a.reachable, &a.error)),
         );
-    }
-    for a in summary.arrs.iter().filter(|a| !a.reachable) {
-        let _ = writeln!(
-            out,
-            "arr {} unreachable: {}",
-            a.name,
-            a.error.as_deref().unwrap_or("unknown error")
-        );
+    for (what, name, reachable, error) in items {
+        match (reachable, error) {
+            (false, e) => {
+                let e = e.as_deref().unwrap_or("unknown error");
+                let _ = writeln!(out, "{what} {name} unreachable: {e}");
+            }
+            // Reachable, but some detail could not be read.
+            (true, Some(e)) => {
+                let _ = writeln!(out, "{what} {name}: {e}");
+            }
+            (true, None) => {}
+        }
     }
     if let Some(e) = &summary.error {
         let _ = writeln!(out, "error: {e}");

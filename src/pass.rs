@@ -141,7 +141,10 @@ async fn leased_pass(
     );
     for (name, search) in searches {
         if let Some(arr) = snapshot.arrs.iter_mut().find(|a| a.name == name) {
-            arr.search = search;
+            match search {
+                Ok(scan) => arr.search = Some(scan),
+                Err(e) => scan::note(&mut arr.error, Some(e)),
+            }
         }
     }
     summarise_scan(summary, &snapshot);
@@ -341,8 +344,15 @@ fn action_summary(a: &decide::Action, outcome: Outcome, error: Option<String>) -
 }
 
 fn set_status(summary: &mut Summary, plan: &Plan) {
-    let unreachable =
-        summary.instances.iter().any(|i| !i.reachable) || summary.arrs.iter().any(|a| !a.reachable);
+    // An error on a reachable instance or Arr: some detail could not be read.
+    let unreachable = summary
+        .instances
+        .iter()
+        .any(|i| !i.reachable || i.error.is_some())
+        || summary
+            .arrs
+            .iter()
+            .any(|a| !a.reachable || a.error.is_some());
     let failed = summary.actions.iter().any(|a| {
         a.outcome == Outcome::Failed
             || (a.outcome == Outcome::Skipped && a.error.as_deref() == Some("deadline reached"))

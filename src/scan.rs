@@ -1,6 +1,7 @@
 //! Scanning: read every instance and every Arr once, concurrently, then the few per-torrent
 //! details the decision needs.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
@@ -9,6 +10,7 @@ use tracing::{Instrument, info_span, warn};
 use crate::clients::Clients;
 use crate::decide::DetailRequests;
 use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot};
+use crate::qbit::QbitError;
 
 /// Detail requests in flight at once per instance or Arr.
 const DETAIL_CONCURRENCY: usize = 8;
@@ -94,7 +96,9 @@ pub async fn scan_lists(
 }
 
 /// Fetches the details `req` asks for into `snapshot`. A detail that fails, or is not
-/// answered by `deadline`, is left out: no verdict is then based on it.
+/// answered by `deadline`, is left out: no verdict is then based on it, and the `error` of
+/// its instance or Arr says what could not be read (the instance stays reachable). A torrent
+/// that left its instance since the list was read (404) is not an error.
 pub async fn scan_details(
     clients: &Clients,
     snapshot: &mut Snapshot,
@@ -103,13 +107,15 @@ pub async fn scan_details(
 ) {
     let trackers = stream::iter(req.trackers.iter().filter_map(|(inst, hash)| {
         let client = clients.qbit.get(inst)?;
-        Some(async move { (inst, hash, within(deadline, client.trackers(hash)).await) })
+        let read = async move { unless_gone(client.trackers(hash).await) };
+        Some(async move { (inst, hash, within(deadline, read).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
     let files = stream::iter(req.files.iter().filter_map(|(inst, hash)| {
         let client = clients.qbit.get(inst)?;
-        Some(async move { (inst, hash, within(deadline, client.files(hash)).await) })
+        let read = async move { unless_gone(client.files(hash).await) };
+        Some(async move { (inst, hash, within(deadline, read).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
@@ -121,28 +127,32 @@ pub async fn scan_details(
     .collect::<Vec<_>>();
     let private = stream::iter(req.private.iter().filter_map(|(inst, hash)| {
         let client = clients.qbit.get(inst)?;
-        Some(async move { (inst, hash, within(deadline, client.is_private(hash)).await) })
+        let read = async move { unless_gone(client.is_private(hash).await) };
+        Some(async move { (inst, hash, within(deadline, read).await) })
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
     let (trackers, files, history, private) = futures::join!(trackers, files, history, private);
 
+    let mut unread = Unread::default();
     for (inst, hash, res) in trackers {
-        if let Some(list) = kept(res, "trackers", inst, hash)
+        if let Some(list) = unread.keep(res, "torrents/trackers", inst, hash).flatten()
             && let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst)
         {
             s.trackers.insert(hash.clone(), list);
         }
     }
     for (inst, hash, res) in files {
-        if let Some(list) = kept(res, "files", inst, hash)
+        if let Some(list) = unread.keep(res, "torrents/files", inst, hash).flatten()
             && let Some(s) = snapshot.instances.iter_mut().find(|i| &i.name == inst)
         {
             s.files.insert(hash.clone(), list);
         }
     }
     for (inst, hash, res) in private {
-        if let Some(flag) = kept(res, "properties", inst, hash)
+        if let Some(flag) = unread
+            .keep(res, "torrents/properties", inst, hash)
+            .flatten()
             && let Some(t) = snapshot
                 .instances
                 .iter_mut()
@@ -152,12 +162,78 @@ pub async fn scan_details(
             t.private = flag;
         }
     }
+    let mut arr_unread = Unread::default();
     for (arr, id, res) in history {
-        if let Some(imported) = kept(res, "history", arr, id)
+        if let Some(imported) = arr_unread.keep(res, "GET history", arr, id)
             && let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr)
         {
             s.history.insert(id.clone(), imported);
         }
+    }
+    for s in &mut snapshot.instances {
+        note(&mut s.error, unread.describe(&s.name));
+    }
+    for s in &mut snapshot.arrs {
+        note(&mut s.error, arr_unread.describe(&s.name));
+    }
+}
+
+/// Detail reads that failed, by source (instance or Arr) and endpoint: how many, and the
+/// first error.
+#[derive(Default)]
+struct Unread(BTreeMap<(String, &'static str), (usize, String)>);
+
+impl Unread {
+    /// The value of a detail read, or `None` (logged and counted) when it failed.
+    fn keep<T>(
+        &mut self,
+        res: Result<T, String>,
+        what: &'static str,
+        source: &str,
+        id: &str,
+    ) -> Option<T> {
+        match res {
+            Ok(v) => Some(v),
+            Err(e) => {
+                warn!(source, id, error = %e, "{what} unreadable; no verdict based on it");
+                self.0.entry((source.to_string(), what)).or_insert((0, e)).0 += 1;
+                None
+            }
+        }
+    }
+
+    /// One line for the summary of `source`, `None` when all its reads succeeded.
+    fn describe(&self, source: &str) -> Option<String> {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .filter(|((s, _), _)| s == source)
+            .map(|((_, what), (n, first))| {
+                let items = if *n == 1 { "item" } else { "items" };
+                format!("{what} unreadable for {n} {items} ({first})")
+            })
+            .collect();
+        (!parts.is_empty())
+            .then(|| format!("{}; no verdict based on them this pass", parts.join("; ")))
+    }
+}
+
+/// Appends `more` to an item's `error`.
+pub fn note(error: &mut Option<String>, more: Option<String>) {
+    if let Some(more) = more {
+        *error = Some(match error.take() {
+            Some(e) => format!("{e}; {more}"),
+            None => more,
+        });
+    }
+}
+
+/// A detail of a torrent that left its instance since the list was read (404) is `None`.
+fn unless_gone<T>(res: Result<T, QbitError>) -> Result<Option<T>, QbitError> {
+    match res {
+        Ok(v) => Ok(Some(v)),
+        Err(QbitError::Http { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -179,13 +255,13 @@ pub fn search_targets(config: &crate::config::Config, snapshot: &Snapshot) -> Ve
 }
 
 /// Reads what the scheduled searches of `arrs` need (see [`crate::arr::search`]). An Arr
-/// whose reads fail, or do not end by `deadline`, gets `None`: no search this pass.
+/// whose reads fail, or do not end by `deadline`, gets the error: no search this pass.
 pub async fn scan_searches(
     clients: &Clients,
     config: &crate::config::Config,
     arrs: &[String],
     deadline: Instant,
-) -> Vec<(String, Option<crate::model::SearchScan>)> {
+) -> Vec<(String, Result<crate::model::SearchScan, String>)> {
     let reads = arrs.iter().filter_map(|name| {
         let client = clients.arr.get(name)?;
         let cfg = config.arr.get(name)?.search.as_ref()?;
@@ -193,7 +269,13 @@ pub async fn scan_searches(
         Some(
             async move {
                 let res = within(deadline, client.search_scan(cfg)).await;
-                (name.clone(), kept(res, "wanted lists", name, "search"))
+                if let Err(e) = &res {
+                    warn!(arr = %name, error = %e, "wanted lists unreadable; no search this pass");
+                }
+                (
+                    name.clone(),
+                    res.map_err(|e| format!("wanted lists unreadable, no search this pass ({e})")),
+                )
             }
             .instrument(span),
         )
@@ -212,13 +294,59 @@ async fn within<T, E: std::fmt::Display>(
     }
 }
 
-/// The value of a detail request, or `None` (logged) when it failed.
-fn kept<T, E: std::fmt::Display>(
-    res: Result<T, E>,
-    what: &str,
-    source: &str,
-    id: &str,
-) -> Option<T> {
-    res.map_err(|e| warn!(source, id, error = %e, "{what} unreadable"))
-        .ok()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unread_details_are_counted_per_source_and_endpoint() {
+        let mut unread = Unread::default();
+        let failed: Result<u8, String> = Err("HTTP 500".into());
+        assert_eq!(unread.keep(Ok(1), "torrents/files", "main", "a"), Some(1));
+        assert_eq!(
+            unread.keep(failed.clone(), "torrents/files", "main", "b"),
+            None
+        );
+        assert_eq!(
+            unread.keep(Err("later".into()), "torrents/files", "main", "c"),
+            None::<u8>
+        );
+        assert_eq!(unread.keep(failed, "torrents/trackers", "main", "b"), None);
+        assert_eq!(unread.describe("box"), None);
+        assert_eq!(
+            unread.describe("main").unwrap(),
+            "torrents/files unreadable for 2 items (HTTP 500); \
+             torrents/trackers unreadable for 1 item (HTTP 500); \
+             no verdict based on them this pass"
+        );
+    }
+
+    #[test]
+    fn notes_are_appended_to_an_existing_error() {
+        let mut error = None;
+        note(&mut error, None);
+        assert_eq!(error, None);
+        note(&mut error, Some("one".into()));
+        note(&mut error, Some("two".into()));
+        assert_eq!(error.as_deref(), Some("one; two"));
+    }
+
+    #[test]
+    fn a_torrent_gone_since_the_list_is_not_an_error() {
+        let gone = QbitError::Http {
+            instance: "main".into(),
+            endpoint: "torrents/files".into(),
+            status: 404,
+            body_snippet: "Not Found".into(),
+        };
+        assert_eq!(unless_gone::<u8>(Err(gone)), Ok(None));
+        let failed = QbitError::Http {
+            instance: "main".into(),
+            endpoint: "torrents/files".into(),
+            status: 500,
+            body_snippet: String::new(),
+        };
+        assert_eq!(unless_gone::<u8>(Err(failed.clone())), Err(failed));
+        assert_eq!(unless_gone(Ok(3u8)), Ok(Some(3)));
+    }
 }

@@ -5,10 +5,12 @@
 pub mod ddb_meter;
 pub mod dynamodb_local;
 pub mod fake_arr;
+pub mod fault_proxy;
 pub mod lambda;
 pub mod moto;
 pub mod qbit;
 pub mod receiver;
+pub mod results;
 pub mod runtime_api;
 pub mod store_suite;
 pub mod torrent;

@@ -62,6 +62,27 @@ pub fn client_for(url: &str) -> Client {
     Client::from_conf(config)
 }
 
+/// Environment for the `sweeparr` binary: state in DynamoDB table `table` at `url`, static
+/// test credentials, region `us-east-1`, and nothing read from this machine's AWS setup
+/// (`scratch` is a folder; the config and credential files named inside it do not exist).
+pub fn binary_env(url: &str, table: &str, scratch: &std::path::Path) -> Vec<(String, String)> {
+    let none = scratch.join("no-aws-config").display().to_string();
+    [
+        ("SWEEPARR_STATE_BACKEND", "dynamodb"),
+        ("SWEEPARR_STATE_TABLE", table),
+        ("AWS_ENDPOINT_URL_DYNAMODB", url),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", &none),
+        ("AWS_SHARED_CREDENTIALS_FILE", &none),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
 /// Starts a DynamoDB endpoint for one test; `None` when `SWEEPARR_SKIP_DYNAMO=1`.
 ///
 /// Panics with a clear message when no emulator can be started.

@@ -43,6 +43,9 @@ pub struct World {
     pub tracker: FakeTracker,
     /// Extra TOML appended to the generated config (`[run]`, `[health]`... overrides).
     pub extra: String,
+    /// URL rewrites of the generated config: (a server's URL, the URL sweeparr gets
+    /// instead), e.g. a fault proxy in front of that server.
+    pub routes: Vec<(String, String)>,
 }
 
 impl World {
@@ -76,6 +79,7 @@ impl World {
             arrs,
             tracker: FakeTracker::start().await,
             extra: String::new(),
+            routes: Vec::new(),
         }
     }
 
@@ -100,15 +104,27 @@ impl World {
     }
 
     /// The config text: every instance and Arr, fast thresholds suited to tests, `extra` last.
+    /// A `[run]` key at the start of `extra` replaces the default of the same key.
     pub fn config_toml(&self) -> String {
-        let mut t = String::from(
-            "[state]\npath = \"state\"\n\n[run]\nignore_younger_than = \"0s\"\ndeadline = \"2m\"\nhttp_timeout = \"5s\"\n",
-        );
-        t.push_str(&self.extra_section("run"));
+        let mut t = String::from("[state]\npath = \"state\"\n\n[run]\n");
+        let head = self.extra_section("run");
+        for (key, value) in [
+            ("ignore_younger_than", "\"0s\""),
+            ("deadline", "\"2m\""),
+            ("http_timeout", "\"5s\""),
+        ] {
+            let overridden = head
+                .lines()
+                .any(|l| l.split('=').next().is_some_and(|k| k.trim() == key));
+            if !overridden {
+                t.push_str(&format!("{key} = {value}\n"));
+            }
+        }
+        t.push_str(&head);
         for (name, q) in &self.qbits {
             t.push_str(&format!(
                 "\n[qbit.{name}]\nurl = \"{}\"\nusername = \"{USERNAME}\"\npassword = {{ env = \"QBIT_PASSWORD\" }}\n",
-                q.url()
+                self.routed(&q.url())
             ));
         }
         for a in &self.arrs {
@@ -116,12 +132,20 @@ impl World {
                 "\n[arr.{}]\nkind = \"{}\"\nurl = \"{}\"\napi_key = {{ env = \"ARR_API_KEY\" }}\ncategory = \"{}\"\n",
                 a.name,
                 a.fake.kind().as_str(),
-                a.fake.url(),
+                self.routed(&a.fake.url()),
                 a.category
             ));
         }
         t.push_str(&self.extra_rest());
         t
+    }
+
+    /// The URL sweeparr is given for a server at `url` (see [`World::routes`]).
+    fn routed(&self, url: &str) -> String {
+        self.routes
+            .iter()
+            .find(|(from, _)| from == url)
+            .map_or_else(|| url.to_string(), |(_, to)| to.clone())
     }
 
     // `extra` may start with keys for `[run]` (before any table header); they go there.

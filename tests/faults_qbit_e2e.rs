@@ -1,0 +1,328 @@
+//! Faults injected between the real binary and real qbittorrent-nox instances: a loopback
+//! proxy in front of one instance answers errors, hangs, closes connections, cuts or garbles
+//! bodies, forgets the session, or is slow. In every case the pass acts on nothing it could
+//! not read, still processes the other instance, names the fault in the summary, exits 1,
+//! and keeps that instance's records as they were; once the fault is gone, the next pass
+//! acts normally. Faults that can be ridden out (slow answers, an expired session) are.
+
+mod helpers;
+
+use std::time::Duration;
+
+use helpers::fault_proxy::{Fault, FaultProxy, Rule};
+use helpers::results::{entry, export, let_stall, torrents_of, writes};
+use helpers::world::{World, actions};
+use sweeparr::model::ArrKind;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processed() {
+    let mut w = World::start(&["main", "box"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    let proxy = FaultProxy::start(&w.qbit("box").url());
+    w.routes.push((w.qbit("box").url(), proxy.url()));
+    let on_box = w.add_stalled("box", "box.stalled.mkv", "radarr", &[]).await;
+
+    // A first pass sees both instances; nothing has stalled for an hour yet.
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1h\"\n".into();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert!(
+        actions(&summary).iter().all(|a| a.0 != "fail"),
+        "{summary:#}"
+    );
+    let before = torrents_of(&export(&w).await, "box");
+    assert_eq!(before.len(), 1, "the box torrent has a record");
+
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    let cases: Vec<(&str, Rule, &[&str])> = vec![
+        (
+            "500 on torrents/info",
+            Rule::new("torrents/info", Fault::status(500, "Internal Server Error")),
+            &["torrents/info", "HTTP 500"],
+        ),
+        (
+            "no answer to torrents/info",
+            Rule::new("torrents/info", Fault::Hang),
+            &["torrents/info", "unreachable", "timed out"],
+        ),
+        (
+            "connection closed on torrents/info",
+            Rule::new("torrents/info", Fault::Close),
+            &["torrents/info", "unreachable"],
+        ),
+        (
+            "truncated torrents/info",
+            Rule::new("torrents/info", Fault::Truncate),
+            &["torrents/info", "unreadable reply"],
+        ),
+        (
+            "malformed torrents/info",
+            Rule::new("torrents/info", Fault::Malformed),
+            &["torrents/info", "unreadable reply"],
+        ),
+        (
+            "403 on auth/login (banned)",
+            Rule::new(
+                "auth/login",
+                Fault::status(403, "Your IP address has been banned"),
+            ),
+            &["banned", "auth/login"],
+        ),
+        (
+            "500 on app/version",
+            Rule::new("app/version", Fault::status(500, "")),
+            &["app/version", "HTTP 500"],
+        ),
+        (
+            "truncated app/webapiVersion",
+            Rule::new("app/webapiVersion", Fault::Truncate),
+            &["app/webapiVersion"],
+        ),
+    ];
+    for (i, (what, rule, names)) in cases.into_iter().enumerate() {
+        let on_main = w
+            .add_stalled("main", &format!("main.stalled.{i}.mkv"), "radarr", &[])
+            .await;
+        let_stall().await;
+        proxy.set_rules(vec![rule]);
+        proxy.clear_log();
+        let (code, summary) = w.run_json(&[]).await;
+        proxy.clear_rules();
+
+        assert_eq!(code, 1, "{what}: {summary:#}");
+        assert_eq!(summary["status"], "partial", "{what}");
+        let faulty = entry(&summary, "instances", "box");
+        assert_eq!(faulty["reachable"], false, "{what}: {faulty}");
+        let error = faulty["error"].as_str().unwrap_or("");
+        assert!(
+            error.contains("'box'"),
+            "{what}: error names the instance: {error}"
+        );
+        for name in names {
+            assert!(error.contains(name), "{what}: error says {name:?}: {error}");
+        }
+        eprintln!("{what}: {error}");
+        assert_eq!(entry(&summary, "instances", "main")["reachable"], true);
+        assert_eq!(
+            actions(&summary),
+            vec![("fail".into(), on_main.clone(), "done".into())],
+            "{what}: only the other instance's torrent is failed"
+        );
+        assert!(writes(&proxy).is_empty(), "{what}: {:?}", writes(&proxy));
+        assert!(
+            proxy.faulted("") >= 1,
+            "{what}: the fault was injected: {:?}",
+            proxy.requests()
+        );
+        if what.contains("banned") {
+            assert_eq!(proxy.count("auth/login"), 1, "{what}: a ban is not retried");
+        }
+        assert!(
+            w.qbit("box").torrent_hashes().await.contains(&on_box),
+            "{what}"
+        );
+        assert!(
+            w.qbit("main")
+                .wait_for_gone(&on_main, helpers::world::WAIT)
+                .await,
+            "{what}: the other instance's stalled torrent is gone"
+        );
+        assert_eq!(
+            torrents_of(&export(&w).await, "box"),
+            before,
+            "{what}: the records of the faulty instance are kept as they were"
+        );
+    }
+
+    // The fault gone, the next pass acts on that instance as usual.
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(
+        actions(&summary),
+        vec![("fail".into(), on_box.clone(), "done".into())]
+    );
+    assert!(
+        w.qbit("box")
+            .wait_for_gone(&on_box, helpers::world::WAIT)
+            .await
+    );
+    let after = torrents_of(&export(&w).await, "box");
+    assert_eq!(
+        after[0]["progress_at"], before[0]["progress_at"],
+        "the stall clock kept through the faulty passes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_qbittorrent_within_the_timeout_is_reachable_and_acted_on() {
+    let mut w = World::start(&["box"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    let proxy = FaultProxy::start(&w.qbit("box").url());
+    w.routes.push((w.qbit("box").url(), proxy.url()));
+    w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    let hash = w
+        .add_stalled("box", "slow.stalled.mkv", "radarr", &[])
+        .await;
+    let_stall().await;
+    // Every request waits 1 s before it reaches qBittorrent.
+    proxy.set_rules(vec![Rule::new("", Fault::Delay(Duration::from_secs(1)))]);
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(entry(&summary, "instances", "box")["reachable"], true);
+    assert_eq!(
+        actions(&summary),
+        vec![("fail".into(), hash.clone(), "done".into())]
+    );
+    assert!(proxy.faulted("torrents/info") >= 1 && proxy.faulted("torrents/delete") == 1);
+    assert!(
+        w.qbit("box")
+            .wait_for_gone(&hash, helpers::world::WAIT)
+            .await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_session_is_renewed_once_and_the_pass_goes_on() {
+    let mut w = World::start(&["box"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    let proxy = FaultProxy::start(&w.qbit("box").url());
+    w.routes.push((w.qbit("box").url(), proxy.url()));
+    w.extra = "[health]\nstalled_after = \"1s\"\n".into();
+    let hash = w.add_stalled("box", "expired.mkv", "radarr", &[]).await;
+    let_stall().await;
+    // qBittorrent forgets the session once while listing and once while deleting.
+    let forbidden = || Fault::status(403, "Forbidden");
+    proxy.set_rules(vec![
+        Rule::new("torrents/info", forbidden()).nth(1),
+        Rule::new("torrents/delete", forbidden()).nth(1),
+    ]);
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(
+        actions(&summary),
+        vec![("fail".into(), hash.clone(), "done".into())]
+    );
+    assert_eq!(proxy.count("auth/login"), 3, "one login, one per expiry");
+    assert_eq!(
+        proxy.count("torrents/delete"),
+        2,
+        "the delete repeated once"
+    );
+    assert!(
+        w.qbit("box")
+            .wait_for_gone(&hash, helpers::world::WAIT)
+            .await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detail_faults_give_no_verdict_until_the_detail_is_read() {
+    let mut w = World::start(&["box"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    let proxy = FaultProxy::start(&w.qbit("box").url());
+    w.routes.push((w.qbit("box").url(), proxy.url()));
+    let q = w.qbit("box");
+    let scratch = q.scratch_dir();
+    let tracker = w.tracker.announce_url();
+
+    // A torrent its tracker calls unregistered (only torrents/trackers tells).
+    let (file, unregistered) =
+        helpers::qbit::make_torrent(&scratch, "gone.mkv", &[("f", 64_000)], &tracker, false);
+    w.tracker.set_unregistered(&unregistered);
+    std::fs::remove_file(scratch.join("gone.mkv")).unwrap();
+    q.add_torrent_file(&file, "radarr", &[], false).await;
+    // A torrent shipping an .exe (only torrents/files tells).
+    let (file, exe) = helpers::qbit::make_torrent(
+        &scratch,
+        "movie.with.exe",
+        &[("movie.mkv", 64_000), ("setup.exe", 4_000)],
+        &tracker,
+        false,
+    );
+    std::fs::remove_dir_all(scratch.join("movie.with.exe")).unwrap();
+    q.add_torrent_file(&file, "radarr", &[], false).await;
+    let deadline = std::time::Instant::now() + helpers::world::WAIT;
+    while !q
+        .trackers_of(&unregistered)
+        .await
+        .iter()
+        .any(|t| t["status"] == 4)
+    {
+        assert!(std::time::Instant::now() < deadline, "tracker never failed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    for fault in [
+        Fault::status(500, "Internal Server Error"),
+        Fault::Close,
+        Fault::Malformed,
+        Fault::Truncate,
+    ] {
+        let name = fault.name();
+        proxy.set_rules(vec![
+            Rule::new("torrents/trackers", fault.clone()),
+            Rule::new("torrents/files", fault),
+        ]);
+        proxy.clear_log();
+        let (code, summary) = w.run_json(&[]).await;
+        proxy.clear_rules();
+        assert!(
+            proxy.faulted("torrents/trackers") >= 1 && proxy.faulted("torrents/files") >= 1,
+            "{name}: both details were asked and faulted: {:?}",
+            proxy.requests()
+        );
+        assert!(
+            actions(&summary).iter().all(|a| a.0 != "fail"),
+            "{name}: no verdict without the detail: {summary:#}"
+        );
+        assert!(
+            writes(&proxy).iter().all(|w| !w.contains("delete")),
+            "{name}"
+        );
+        let inst = entry(&summary, "instances", "box");
+        assert_eq!(inst["reachable"], true, "{name}: {inst}");
+        let error = inst["error"].as_str().unwrap_or("");
+        eprintln!("detail {name}: {error}");
+        assert!(
+            error.contains("torrents/trackers") && error.contains("torrents/files"),
+            "{name}: the summary names the unread details: {inst}"
+        );
+        assert_eq!(code, 1, "{name}: {summary:#}");
+        assert_eq!(summary["status"], "partial", "{name}");
+        let records = torrents_of(&export(&w).await, "box");
+        let exe_record = records.iter().find(|r| r["hash"] == exe.as_str()).unwrap();
+        assert_eq!(
+            exe_record["files_checked"], false,
+            "{name}: an unread file list does not count as checked"
+        );
+    }
+    let hashes = q.torrent_hashes().await;
+    assert!(hashes.contains(&unregistered) && hashes.contains(&exe));
+
+    // Details readable again: both verdicts come.
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let mut got = actions(&summary);
+    got.sort();
+    let mut want = vec![
+        ("fail".to_string(), unregistered.clone(), "done".to_string()),
+        ("fail".to_string(), exe.clone(), "done".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{summary:#}");
+    let reasons: Vec<&str> = summary["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("setup.exe")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("Unregistered")),
+        "{reasons:?}"
+    );
+    assert!(q.wait_for_gone(&unregistered, helpers::world::WAIT).await);
+    assert!(q.wait_for_gone(&exe, helpers::world::WAIT).await);
+}
