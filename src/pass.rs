@@ -221,10 +221,16 @@ async fn leased_pass(
 }
 
 /// State after the plan's observations.
+/// The records this pass may write: those the plan changed, plus the stored records of the
+/// torrents it acts on (for their intents and outcomes). Not a copy of the whole state.
 fn merged(state: &Records, plan: &Plan) -> Records {
-    let mut out = state.clone();
-    for r in &plan.records {
-        out.insert(r.key(), r.clone());
+    let mut out: Records = plan.records.iter().map(|r| (r.key(), r.clone())).collect();
+    for key in plan.actions.iter().filter_map(torrent_key) {
+        if !out.contains_key(&key)
+            && let Some(r) = state.get(&key)
+        {
+            out.insert(key, r.clone());
+        }
     }
     out
 }
