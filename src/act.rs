@@ -42,7 +42,10 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
                     (Outcome::Skipped, Some("deadline reached".to_string()))
                 } else {
                     match tokio::time::timeout_at(deadline.into(), send(clients, action)).await {
-                        Ok(Ok(())) => (Outcome::Done, None),
+                        Ok(Ok(())) => {
+                            crate::crash::at(crate::crash::Point::MidAct);
+                            (Outcome::Done, None)
+                        }
                         Ok(Err(e)) => (Outcome::Failed, Some(e)),
                         Err(_) => (
                             Outcome::Failed,

@@ -173,13 +173,13 @@ impl WireFile {
 }
 
 /// Parses a `torrents/info` reply.
-pub(crate) fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
+pub fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
     let wire: Vec<WireTorrent> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     wire.into_iter().map(WireTorrent::into_torrent).collect()
 }
 
 /// Parses a `torrents/trackers` reply, dropping the pseudo-trackers.
-pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
+pub fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
     let wire: Vec<WireTracker> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire
         .into_iter()
@@ -188,14 +188,14 @@ pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
 }
 
 /// Parses a `torrents/files` reply.
-pub(crate) fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
+pub fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
     let wire: Vec<WireFile> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire.into_iter().map(WireFile::into_file).collect())
 }
 
 /// The private flag of a `torrents/properties` reply: `is_private` (4.x) or `private`
 /// (5.x); `None` when neither is there (or `null`, while metadata is missing).
-pub(crate) fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
+pub fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
     #[derive(Deserialize)]
     struct Properties {
         is_private: Option<bool>,
@@ -206,14 +206,14 @@ pub(crate) fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
 }
 
 /// Parses a `torrents/categories` reply (`{name: {...}}`) into the sorted names.
-pub(crate) fn parse_categories(body: &[u8]) -> Result<Vec<String>, String> {
+pub fn parse_categories(body: &[u8]) -> Result<Vec<String>, String> {
     let wire: BTreeMap<String, serde_json::Value> =
         serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire.into_keys().collect())
 }
 
 /// Reads a plain-text reply (`app/version`, `app/webapiVersion`), trimmed.
-pub(crate) fn parse_text(body: &[u8]) -> Result<String, String> {
+pub fn parse_text(body: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
     let text = text.trim();
     if text.is_empty() {
@@ -224,7 +224,7 @@ pub(crate) fn parse_text(body: &[u8]) -> Result<String, String> {
 
 /// The client generation from `app/webapiVersion`, compared numerically: 2.11 and later is
 /// qBittorrent 5 (stop/start), earlier is 4 (pause/resume). `None` when not a version.
-pub(crate) fn api_generation(api_version: &str) -> Option<ApiGeneration> {
+pub fn api_generation(api_version: &str) -> Option<ApiGeneration> {
     let parts: Vec<u64> = api_version
         .trim()
         .split('.')
