@@ -4,7 +4,9 @@
 //! Every field is optional on the wire (a missing or `null` field takes a neutral default), so
 //! one release adding or dropping a field never makes a whole instance unreadable. Sentinels
 //! become `Option`s here: `eta` 8640000 (infinite), `availability` -1 (unknown),
-//! `completion_on` 0 (4.x) or -1 (5.x) (never), `ratio` -1 (over 9999).
+//! `completion_on` 0 (4.x) or -1 (5.x) (never), `ratio` -1 (over 9999). Negative byte counts,
+//! durations and time stamps (`added_on`, `last_activity`) become 0, so no later arithmetic
+//! on them can overflow.
 
 use std::collections::BTreeMap;
 
@@ -124,9 +126,9 @@ impl WireTorrent {
                 .filter(|&e| e >= 0 && e != ETA_INFINITE)
                 .map(|e| e as u64),
             availability: self.availability.filter(|&a| a >= 0.0),
-            added_on: self.added_on.unwrap_or(0),
+            added_on: self.added_on.unwrap_or(0).max(0),
             completion_on: self.completion_on.filter(|&c| c > 0),
-            last_activity: self.last_activity.unwrap_or(0),
+            last_activity: self.last_activity.unwrap_or(0).max(0),
             content_path: self.content_path.unwrap_or_default(),
             save_path: self.save_path.unwrap_or_default(),
             tracker: self.tracker.unwrap_or_default(),
