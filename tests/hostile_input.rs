@@ -163,7 +163,11 @@ fn hostile_torrent() -> impl Strategy<Value = Value> {
 
 /// Invariants of every parsed torrent.
 fn assert_sane(t: &Torrent) {
-    assert!(!t.hash.is_empty() && t.hash.trim() == t.hash, "{:?}", t.hash);
+    assert!(
+        !t.hash.is_empty() && t.hash.trim() == t.hash,
+        "{:?}",
+        t.hash
+    );
     assert_eq!(t.hash, t.hash.to_ascii_lowercase());
     assert!((0.0..=1.0).contains(&t.progress), "progress {}", t.progress);
     assert!(t.ratio >= 0.0 || t.ratio.is_nan(), "ratio {}", t.ratio);
@@ -171,7 +175,11 @@ fn assert_sane(t: &Torrent) {
     assert!(t.eta.is_none_or(|e| e != 8_640_000));
     assert!(t.availability.is_none_or(|a| a >= 0.0));
     assert!(t.completion_on.is_none_or(|c| c > 0));
-    assert!(t.tags.iter().all(|tag| !tag.is_empty() && tag.trim() == tag));
+    assert!(
+        t.tags
+            .iter()
+            .all(|tag| !tag.is_empty() && tag.trim() == tag)
+    );
 }
 
 fn decide_config() -> &'static Config {
@@ -314,7 +322,13 @@ fn negative_sizes_and_times_become_zero_and_sentinels_unknown() {
     }));
     assert_eq!(t.hash, "abcdef0123456789abcdef0123456789abcdef01");
     assert_eq!(
-        (t.size, t.completed, t.amount_left, t.seeding_time, t.dlspeed),
+        (
+            t.size,
+            t.completed,
+            t.amount_left,
+            t.seeding_time,
+            t.dlspeed
+        ),
         (0, 0, 0, 0, 0)
     );
     assert_eq!((t.time_active, t.trackers_count), (0, 0));
@@ -329,8 +343,10 @@ fn negative_sizes_and_times_become_zero_and_sentinels_unknown() {
 
 #[test]
 fn huge_values_are_kept_or_refused_never_wrapped() {
-    let t = one(json!({"hash": "aa", "size": i64::MAX, "eta": i64::MAX, "seeding_time": i64::MAX,
-        "added_on": i64::MAX, "last_activity": i64::MAX, "trackers_count": i64::MAX}));
+    let t = one(
+        json!({"hash": "aa", "size": i64::MAX, "eta": i64::MAX, "seeding_time": i64::MAX,
+        "added_on": i64::MAX, "last_activity": i64::MAX, "trackers_count": i64::MAX}),
+    );
     assert_eq!((t.size, t.seeding_time), (i64::MAX as u64, i64::MAX as u64));
     assert_eq!(t.eta, Some(i64::MAX as u64));
     assert_eq!(t.trackers_count, u32::MAX);
@@ -347,8 +363,10 @@ fn huge_values_are_kept_or_refused_never_wrapped() {
 #[test]
 fn names_paths_and_tags_are_kept_as_data() {
     let name = "../../etc/passwd/名前 🎬\u{202e}vkm.exe";
-    let t = one(json!({"hash": "aa", "name": name, "content_path": "/d/../../x",
-        "tags": " , ,,a,, sweeparr-keep ,", "category": "radarr/sub"}));
+    let t = one(
+        json!({"hash": "aa", "name": name, "content_path": "/d/../../x",
+        "tags": " , ,,a,, sweeparr-keep ,", "category": "radarr/sub"}),
+    );
     assert_eq!(t.name, name);
     assert_eq!(t.content_path, "/d/../../x");
     assert_eq!(t.tags, ["a", "sweeparr-keep"]);
@@ -388,10 +406,14 @@ fn every_truncation_of_the_real_replies_fails_cleanly() {
     .iter()
     .map(|p| serde_json::to_vec(s.pointer(p).expect(p)).unwrap())
     .chain(
-        ["/torrents~1trackers", "/torrents~1files", "/torrents~1properties"]
-            .iter()
-            .flat_map(|p| s.pointer(p).expect(p).as_object().unwrap().values())
-            .map(|v| serde_json::to_vec(v).unwrap()),
+        [
+            "/torrents~1trackers",
+            "/torrents~1files",
+            "/torrents~1properties",
+        ]
+        .iter()
+        .flat_map(|p| s.pointer(p).expect(p).as_object().unwrap().values())
+        .map(|v| serde_json::to_vec(v).unwrap()),
     )
     .collect();
     let mut cuts = 0;
