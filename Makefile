@@ -22,8 +22,9 @@ build:
 	$(CARGO) build --release
 
 ## Run the test suite (unit + integration against real qbittorrent-nox, a fake Arr, moto).
+## `crash-points` builds the crash points the crash-consistency tests kill the binary at.
 test: setup
-	$(CARGO) test --all-targets -- --test-threads=4
+	$(CARGO) test --all-targets --features crash-points -- --test-threads=4
 
 ## A throwaway loopback qBittorrent with sample torrents and a sample Arr, one pass, printed.
 demo:
@@ -38,7 +39,7 @@ run:
 ## Formatting, clippy, and the deployment files (cfn-lint, systemd-analyze verify).
 lint: lint-infra
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --all-features -- -D warnings
 
 lint-infra:
 	@scripts/setup.sh lint

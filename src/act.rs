@@ -52,7 +52,10 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
                         .collect();
                     let sent = send(clients, action, hashes);
                     let result = match tokio::time::timeout_at(deadline.into(), sent).await {
-                        Ok(Ok(())) => (Outcome::Done, None),
+                        Ok(Ok(())) => {
+                            crate::crash::at(crate::crash::Point::MidAct);
+                            (Outcome::Done, None)
+                        }
                         Ok(Err(e)) => (Outcome::Failed, Some(e)),
                         Err(_) => (
                             Outcome::Failed,

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clients;
 pub mod cloud;
 pub mod config;
+pub mod crash;
 pub mod decide;
 pub mod logging;
 pub mod model;

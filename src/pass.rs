@@ -9,6 +9,7 @@ use tracing::{error, info, warn};
 use crate::act::{self, Acted};
 use crate::clients::Clients;
 use crate::config::Config;
+use crate::crash::{self, Point};
 use crate::decide::{self, ActionKind, Plan, Scope};
 use crate::notify;
 use crate::scan;
@@ -17,7 +18,8 @@ use crate::state::{
 };
 use crate::summary::{ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, Summary};
 
-/// Extra lease time past the pass deadline, so a crashed holder's lease expires soon after.
+/// Default extra lease time past the pass deadline (`run.lease_margin`), so a crashed
+/// holder's lease expires soon after.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
 /// Time kept back before the deadline for saving state and releasing the lease.
@@ -80,10 +82,10 @@ pub async fn run_pass(
             scope: lease.clone(),
             run_id: opts.run_id.clone(),
             now,
-            until: now + (opts.budget + LEASE_MARGIN).as_secs() as Epoch,
+            until: now + (opts.budget + config.run.lease_margin).as_secs() as Epoch,
         };
         match store.acquire_lease(&req).await {
-            Ok(()) => {}
+            Ok(()) => crash::at(Point::AfterLease),
             Err(StoreError::LeaseHeld { holder, until }) => {
                 info!(%holder, until, "another run holds the lease; skipping");
                 summary.status = RunStatus::Skipped;
@@ -156,6 +158,7 @@ async fn leased_pass(
         records = plan.records.len(),
         "plan ready"
     );
+    crash::at(Point::AfterScan);
 
     if opts.dry_run {
         summary.actions = plan
@@ -183,6 +186,7 @@ async fn leased_pass(
         .filter_map(|k| records.get(k).cloned())
         .collect();
     summary.state.written += store.save(&first, &plan.forget).await?;
+    crash::at(Point::AfterIntent);
 
     let acted = act::act(clients, &plan.actions, act_deadline).await;
     let outcomes = record_outcomes(&mut records, &plan, &acted, now);
@@ -214,6 +218,7 @@ async fn leased_pass(
             actions: summary.actions.len() as u64,
         }));
     }
+    crash::at(Point::BeforeSave);
     if !last.is_empty() || !told.forget.is_empty() {
         summary.state.written += store.save(&last, &told.forget).await?;
     }

@@ -37,7 +37,7 @@ impl StateConfig {
 impl Default for RunConfig {
     /// `dry_run = false`, `protect_tag = "sweeparr-keep"`, `max_deletions = 25`,
     /// `ignore_younger_than = "10m"`, `deadline = "10m"`, `tag_actions = true`,
-    /// `http_timeout = "30s"`.
+    /// `http_timeout = "30s"`, `lease_margin = "60s"`.
     fn default() -> Self {
         RunConfig {
             dry_run: false,
@@ -47,6 +47,7 @@ impl Default for RunConfig {
             deadline: Duration::from_secs(10 * MINUTE),
             tag_actions: true,
             http_timeout: Duration::from_secs(30),
+            lease_margin: crate::pass::LEASE_MARGIN,
         }
     }
 }

@@ -63,7 +63,8 @@ mod tests {
                 run.ignore_younger_than,
                 run.deadline,
                 run.tag_actions,
-                run.http_timeout
+                run.http_timeout,
+                run.lease_margin
             ),
             (
                 default.dry_run,
@@ -72,7 +73,8 @@ mod tests {
                 default.ignore_younger_than,
                 default.deadline,
                 default.tag_actions,
-                default.http_timeout
+                default.http_timeout,
+                default.lease_margin
             )
         );
         let movies = &config.arr["movies"];
@@ -132,6 +134,7 @@ mod tests {
             "deadline",
             "tag_actions",
             "http_timeout",
+            "lease_margin",
             "url",
             "username",
             "password",

@@ -41,6 +41,60 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RawConfig, ConfigError> 
     })
 }
 
+/// Byte offset of each line start in `text` (and just past its end) -> whether that line starts
+/// outside any string, i.e. is TOML code rather than the inside of a multi-line string.
+fn code_lines(text: &str) -> std::collections::HashMap<usize, bool> {
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        Comment,
+        Basic,
+        Literal,
+        MultiBasic,
+        MultiLiteral,
+    }
+    let bytes = text.as_bytes();
+    let mut starts = std::collections::HashMap::from([(0, true)]);
+    let mut state = In::Code;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        match (&state, bytes[i]) {
+            (In::Code, b'#') => state = In::Comment,
+            (In::Code, b'"') if rest.starts_with(b"\"\"\"") => {
+                state = In::MultiBasic;
+                i += 2;
+            }
+            (In::Code, b'\'') if rest.starts_with(b"'''") => {
+                state = In::MultiLiteral;
+                i += 2;
+            }
+            (In::Code, b'"') => state = In::Basic,
+            (In::Code, b'\'') => state = In::Literal,
+            (In::Basic | In::MultiBasic, b'\\') => i += 1,
+            (In::Basic, b'"') | (In::Literal, b'\'') => state = In::Code,
+            (In::MultiBasic, b'"') if rest.starts_with(b"\"\"\"") => {
+                state = In::Code;
+                i += 2;
+            }
+            (In::MultiLiteral, b'\'') if rest.starts_with(b"'''") => {
+                state = In::Code;
+                i += 2;
+            }
+            _ => {}
+        }
+        if bytes.get(i) == Some(&b'\n') {
+            // A comment or a one-line string (closed or not) ends with its line.
+            if matches!(state, In::Comment | In::Basic | In::Literal) {
+                state = In::Code;
+            }
+            starts.insert(i + 1, state == In::Code);
+        }
+        i += 1;
+    }
+    starts
+}
+
 fn is_secret_key(key: &str) -> bool {
     key.split('.')
         .any(|part| part == "password" || part == "api_key")
@@ -53,15 +107,31 @@ fn echoes_value(message: &str) -> bool {
 }
 
 /// Best-effort dotted key for a TOML syntax error (which has no key path): the table
-/// header above the error and the key on its line.
+/// header above the error and the key on its line. Lines that start inside a multi-line
+/// string are never read as a header or a key: they are a value, maybe a secret.
 fn key_near(text: &str, span: Option<Range<usize>>) -> String {
     let mut offset = span.map_or(0, |s| s.start).min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[line_start..].lines().next().unwrap_or("");
-    let header = text[..line_start].lines().rev().find_map(|l| {
+    let code = code_lines(&text[..offset]);
+    let is_code = |start: usize| code.get(&start).copied().unwrap_or(false);
+    let line = if is_code(line_start) {
+        text[line_start..].lines().next().unwrap_or("")
+    } else {
+        ""
+    };
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for l in text[..line_start].split_inclusive('\n') {
+        starts.push((at, l));
+        at += l.len();
+    }
+    let header = starts.into_iter().rev().find_map(|(start, l)| {
+        if !is_code(start) {
+            return None;
+        }
         let inner = l.trim().strip_prefix('[')?;
         let inner = inner.trim_start_matches('[');
         Some(inner.split(']').next().unwrap_or("").trim().to_owned())
@@ -106,6 +176,9 @@ mod tests {
             "[arr.m]\napi_key = \"hunter2\"\nkind = \"radar\"\n".to_owned(),
             "[arr.m]\napi_key = \"hunter2\"\n".to_owned(),
             format!("{QBIT}password = \"hunter2\"\n[qbit.main]\n"),
+            format!("{QBIT}password = '''\n[hunter2]\n"),
+            format!("{QBIT}password = \"\"\"\nhunter2 = 1\n"),
+            format!("{QBIT}password = \"\"\"\\\"\"\"\n[hunter2]\nx = \n"),
         ];
         for text in &cases {
             let err = load_in(Path::new("/cfg"), text, &|_| None).expect_err(text);

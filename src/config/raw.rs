@@ -89,6 +89,8 @@ pub struct RawRun {
     pub tag_actions: Option<bool>,
     /// `http_timeout`
     pub http_timeout: Option<Threshold>,
+    /// `lease_margin`
+    pub lease_margin: Option<Threshold>,
 }
 
 /// `[qbit.NAME]`

@@ -65,6 +65,9 @@ pub struct RunConfig {
     pub tag_actions: bool,
     /// Timeout of one HTTP request to a qBittorrent instance or an Arr.
     pub http_timeout: Duration,
+    /// How long the run lease outlives the pass deadline: a crashed run's lease (DynamoDB)
+    /// blocks the next runs for at most `deadline` + this.
+    pub lease_margin: Duration,
 }
 
 /// `[qbit.NAME]`

@@ -133,6 +133,7 @@ fn run(raw: &RawRun, ctx: &Ctx) -> Result<RunConfig, ConfigError> {
         deadline: positive(raw.deadline, base.deadline, "run.deadline", ctx)?,
         tag_actions: raw.tag_actions.unwrap_or(base.tag_actions),
         http_timeout: positive(raw.http_timeout, base.http_timeout, "run.http_timeout", ctx)?,
+        lease_margin: positive(raw.lease_margin, base.lease_margin, "run.lease_margin", ctx)?,
     })
 }
 

@@ -100,6 +100,7 @@ pub(super) fn config() -> Config {
             deadline: Duration::from_secs(600),
             tag_actions: false,
             http_timeout: Duration::from_secs(30),
+            lease_margin: Duration::from_secs(60),
         },
         qbit: BTreeMap::from([
             ("main".into(), qbit_cfg("main")),

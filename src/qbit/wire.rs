@@ -4,7 +4,9 @@
 //! Every field is optional on the wire (a missing or `null` field takes a neutral default), so
 //! one release adding or dropping a field never makes a whole instance unreadable. Sentinels
 //! become `Option`s here: `eta` 8640000 (infinite), `availability` -1 (unknown),
-//! `completion_on` 0 (4.x) or -1 (5.x) (never), `ratio` -1 (over 9999).
+//! `completion_on` 0 (4.x) or -1 (5.x) (never), `ratio` -1 (over 9999). Negative byte counts,
+//! durations and time stamps (`added_on`, `last_activity`) become 0, so no later arithmetic
+//! on them can overflow.
 
 use std::collections::BTreeMap;
 
@@ -124,9 +126,9 @@ impl WireTorrent {
                 .filter(|&e| e >= 0 && e != ETA_INFINITE)
                 .map(|e| e as u64),
             availability: self.availability.filter(|&a| a >= 0.0),
-            added_on: self.added_on.unwrap_or(0),
+            added_on: self.added_on.unwrap_or(0).max(0),
             completion_on: self.completion_on.filter(|&c| c > 0),
-            last_activity: self.last_activity.unwrap_or(0),
+            last_activity: self.last_activity.unwrap_or(0).max(0),
             content_path: self.content_path.unwrap_or_default(),
             save_path: self.save_path.unwrap_or_default(),
             tracker: self.tracker.unwrap_or_default(),
@@ -174,7 +176,7 @@ impl WireFile {
 
 /// Parses a `torrents/info` reply, converting each object as it is read, so the wire form
 /// of the whole list never sits in memory beside the result (10,000 torrents are ~14 MB).
-pub(crate) fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
+pub fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
     serde_json::from_slice::<TorrentList>(body)
         .map(|list| list.0)
         .map_err(|e| e.to_string())
@@ -207,7 +209,7 @@ impl<'de> Deserialize<'de> for TorrentList {
 }
 
 /// Parses a `torrents/trackers` reply, dropping the pseudo-trackers.
-pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
+pub fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
     let wire: Vec<WireTracker> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire
         .into_iter()
@@ -216,14 +218,14 @@ pub(crate) fn parse_trackers(body: &[u8]) -> Result<Vec<Tracker>, String> {
 }
 
 /// Parses a `torrents/files` reply.
-pub(crate) fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
+pub fn parse_files(body: &[u8]) -> Result<Vec<TorrentFile>, String> {
     let wire: Vec<WireFile> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire.into_iter().map(WireFile::into_file).collect())
 }
 
 /// The private flag of a `torrents/properties` reply: `is_private` (4.x) or `private`
 /// (5.x); `None` when neither is there (or `null`, while metadata is missing).
-pub(crate) fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
+pub fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
     #[derive(Deserialize)]
     struct Properties {
         is_private: Option<bool>,
@@ -234,14 +236,14 @@ pub(crate) fn parse_private(body: &[u8]) -> Result<Option<bool>, String> {
 }
 
 /// Parses a `torrents/categories` reply (`{name: {...}}`) into the sorted names.
-pub(crate) fn parse_categories(body: &[u8]) -> Result<Vec<String>, String> {
+pub fn parse_categories(body: &[u8]) -> Result<Vec<String>, String> {
     let wire: BTreeMap<String, serde_json::Value> =
         serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(wire.into_keys().collect())
 }
 
 /// Reads a plain-text reply (`app/version`, `app/webapiVersion`), trimmed.
-pub(crate) fn parse_text(body: &[u8]) -> Result<String, String> {
+pub fn parse_text(body: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
     let text = text.trim();
     if text.is_empty() {
@@ -252,7 +254,7 @@ pub(crate) fn parse_text(body: &[u8]) -> Result<String, String> {
 
 /// The client generation from `app/webapiVersion`, compared numerically: 2.11 and later is
 /// qBittorrent 5 (stop/start), earlier is 4 (pause/resume). `None` when not a version.
-pub(crate) fn api_generation(api_version: &str) -> Option<ApiGeneration> {
+pub fn api_generation(api_version: &str) -> Option<ApiGeneration> {
     let parts: Vec<u64> = api_version
         .trim()
         .split('.')

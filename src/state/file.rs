@@ -148,6 +148,8 @@ impl Store for FileStore {
                 for (key, json) in &puts {
                     table.insert(key.as_str(), json.as_slice())?;
                 }
+                // Test builds only: die with the transaction written but not committed.
+                crate::crash::at(crate::crash::Point::WhileSaving);
                 Ok(())
             })
         })

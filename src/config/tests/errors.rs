@@ -51,6 +51,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "run.http_timeout",
         "above zero",
     ),
+    (
+        "[run]\nlease_margin = \"off\"",
+        "run.lease_margin",
+        "not allowed",
+    ),
     ("[run]\nprotect_tag = \"\"", "run.protect_tag", "tag"),
     (
         "[run]\nmax_deletion = 3",

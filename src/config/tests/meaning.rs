@@ -25,6 +25,7 @@ fn unwritten_keys_take_the_contract_defaults() {
     assert_eq!(run.deadline, secs(600));
     assert!(run.tag_actions);
     assert_eq!(run.http_timeout, secs(30));
+    assert_eq!(run.lease_margin, secs(60));
 
     let qbit = &config.qbit["main"];
     assert_eq!(qbit.name, "main");
@@ -260,6 +261,12 @@ endpoint_url = "http://127.0.0.1:8000/"
     assert_eq!(state.backend, Backend::Dynamodb);
     assert_eq!(state.table, "my-table");
     assert_eq!(state.endpoint_url.as_deref(), Some("http://127.0.0.1:8000"));
+}
+
+#[test]
+fn lease_margin_is_read() {
+    let run = load_ok("[run]\ndeadline = \"10s\"\nlease_margin = \"1s\"\n").run;
+    assert_eq!((run.deadline, run.lease_margin), (secs(10), secs(1)));
 }
 
 #[test]
