@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build test demo run check-config lint fmt bench setup clean
+.PHONY: all build test demo run check-config lint fmt bench fuzz setup clean
 
 all: build
 
@@ -26,6 +26,21 @@ demo:
 ## One pass with ./sweeparr.toml (or $$SWEEPARR_CONFIG).
 run:
 	$(CARGO) run --release --quiet -- run
+
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?= config qbit_replies arr_replies decide_on_replies
+
+## Fuzz each target for FUZZ_TIME seconds with cargo-fuzz (libFuzzer). Works on the stable
+## toolchain through RUSTC_BOOTSTRAP=1; debug assertions and overflow checks on, no ASan
+## (the code under test is safe Rust). New inputs go to fuzz/corpus/, crashes to
+## fuzz/artifacts/; fuzz/seeds/ holds the starting inputs.
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O -a -s none $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done
 
 lint:
 	$(CARGO) fmt --all -- --check
