@@ -42,12 +42,25 @@ then = ["tag:odd"]
 "#;
 
 const STATES: [&str; 10] = [
-    "stalledDL", "metaDL", "downloading", "uploading", "stalledUP", "pausedDL", "stoppedUP",
-    "error", "missingFiles", "checkingDL",
+    "stalledDL",
+    "metaDL",
+    "downloading",
+    "uploading",
+    "stalledUP",
+    "pausedDL",
+    "stoppedUP",
+    "error",
+    "missingFiles",
+    "checkingDL",
 ];
 const CATEGORIES: [&str; 3] = ["radarr", "", "other"];
 const TRACKED: [&str; 6] = [
-    "downloading", "importPending", "importBlocked", "importFailed", "imported", "failedPending",
+    "downloading",
+    "importPending",
+    "importBlocked",
+    "importFailed",
+    "imported",
+    "failedPending",
 ];
 
 #[derive(Debug, Arbitrary)]
