@@ -11,7 +11,7 @@ EVENT ?= events/dry-run.json
 # Extra `sam deploy` arguments, e.g. SAM_ARGS='--parameter-overrides ScheduleRate="rate(10 minutes)"'.
 SAM_ARGS ?=
 
-.PHONY: all build test demo run check-config lint lint-infra fmt bench cloud-figures setup clean lambda invoke deploy
+.PHONY: all build test demo run check-config lint lint-infra fmt bench fuzz cloud-figures setup clean lambda invoke deploy
 
 all: build
 
@@ -35,6 +35,21 @@ demo:
 ## One pass with ./sweeparr.toml (or $$SWEEPARR_CONFIG).
 run:
 	$(CARGO) run --release --quiet -- run
+
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?= config qbit_replies arr_replies decide_on_replies
+
+## Fuzz each target for FUZZ_TIME seconds with cargo-fuzz (libFuzzer). Works on the stable
+## toolchain through RUSTC_BOOTSTRAP=1; debug assertions and overflow checks on, no ASan
+## (the code under test is safe Rust). New inputs go to fuzz/corpus/, crashes to
+## fuzz/artifacts/; fuzz/seeds/ holds the starting inputs.
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O -a -s none $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done
 
 ## Formatting, clippy, and the deployment files (cfn-lint, systemd-analyze verify).
 lint: lint-infra
