@@ -20,6 +20,7 @@ pub mod crash;
 pub mod decide;
 pub mod logging;
 pub mod model;
+mod net;
 pub mod notify;
 pub mod output;
 pub mod pass;

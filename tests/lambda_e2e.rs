@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use helpers::ddb_meter::DdbMeter;
 use helpers::fake_arr::{FakeArr, RecordedRequest};
 use helpers::lambda::{LambdaEmulator, LambdaFunction, event};
-use helpers::moto::{DynamoEndpoint, dynamo_endpoint, moto_server};
+use helpers::moto::{DynamoEndpoint, dynamo_endpoint, moto_server, put_secret};
 use helpers::qbit::PASSWORD;
 use helpers::runtime_api::RuntimeApi;
 use helpers::world::{API_KEY, World, actions};
@@ -284,27 +284,6 @@ async fn overlapping_invocations_on_one_table_act_once() {
             .keys()
             .any(|k| k.starts_with("lease#"))
     );
-}
-
-/// Puts a SecureString parameter into moto's SSM.
-async fn put_secret(moto_url: &str, name: &str, value: &str) {
-    let config = aws_sdk_ssm::Config::builder()
-        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssm::config::Region::new("us-east-1"))
-        .endpoint_url(moto_url)
-        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .build();
-    aws_sdk_ssm::Client::from_conf(config)
-        .put_parameter()
-        .name(name)
-        .value(value)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .expect("put parameter");
 }
 
 /// The world's config with both secrets read from SSM.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use helpers::ddb_meter::DdbMeter;
 use helpers::lambda::{LambdaEmulator, LambdaFunction};
-use helpers::moto::{DynamoEndpoint, moto_server};
+use helpers::moto::{DynamoEndpoint, moto_server, put_secret};
 use helpers::qbit::{PASSWORD, make_torrent};
 use helpers::world::{API_KEY, World};
 use serde_json::{Value, json};
@@ -110,26 +110,6 @@ async fn figures_cold_start() {
         });
     }
     println!("FIGURES {report}");
-}
-
-async fn put_secret(moto_url: &str, name: &str, value: &str) {
-    let config = aws_sdk_ssm::Config::builder()
-        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssm::config::Region::new("us-east-1"))
-        .endpoint_url(moto_url)
-        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .build();
-    aws_sdk_ssm::Client::from_conf(config)
-        .put_parameter()
-        .name(name)
-        .value(value)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .expect("put parameter");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -326,22 +326,7 @@ impl ArrClient {
 
     /// A transport error as text: its cause chain, without the URL, scrubbed of the key.
     fn describe(&self, e: reqwest::Error) -> String {
-        let kind = if e.is_timeout() {
-            "timed out"
-        } else if e.is_connect() {
-            "connection failed"
-        } else {
-            "request failed"
-        };
-        let e = e.without_url();
-        let mut text = kind.to_string();
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
-        scrub(&text, self.key.expose())
+        scrub(&crate::net::transport_error(e), self.key.expose())
     }
 }
 

@@ -211,22 +211,7 @@ async fn send(
 
 /// A transport error as text: its cause chain, without the URL or any part of its path.
 fn describe(e: reqwest::Error, url: &str) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let e = e.without_url();
-    let mut text = kind.to_string();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    scrub(&text, url)
+    scrub(&crate::net::transport_error(e), url)
 }
 
 /// `text` without `url`, or its path or query (where tokens live).

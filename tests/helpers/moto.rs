@@ -222,3 +222,24 @@ fn start_moto() -> DynamoEndpoint {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Puts a SecureString parameter into moto's SSM (moto_server serves SSM too).
+pub async fn put_secret(moto_url: &str, name: &str, value: &str) {
+    let config = aws_sdk_ssm::Config::builder()
+        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+        .endpoint_url(moto_url)
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("put parameter");
+}
