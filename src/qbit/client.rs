@@ -160,19 +160,13 @@ impl QbitClient {
 
     /// The real trackers of a torrent (DHT/PeX/LSD pseudo-entries dropped).
     pub async fn trackers(&self, hash: &str) -> Result<Vec<Tracker>, QbitError> {
-        let hash = hash.to_ascii_lowercase();
-        self.get_parsed(
-            "torrents/trackers",
-            &[("hash", &hash)],
-            wire::parse_trackers,
-        )
-        .await
+        self.get_for_hash("torrents/trackers", hash, wire::parse_trackers)
+            .await
     }
 
     /// The files of a torrent (empty while a magnet has no metadata).
     pub async fn files(&self, hash: &str) -> Result<Vec<TorrentFile>, QbitError> {
-        let hash = hash.to_ascii_lowercase();
-        self.get_parsed("torrents/files", &[("hash", &hash)], wire::parse_files)
+        self.get_for_hash("torrents/files", hash, wire::parse_files)
             .await
     }
 
@@ -277,6 +271,17 @@ impl QbitClient {
         } else {
             Err(self.http_error(endpoint, status, body))
         }
+    }
+
+    /// A GET of a single-torrent endpoint (`?hash=`, lower-cased), parsed by `parse`.
+    pub(super) async fn get_for_hash<T>(
+        &self,
+        endpoint: &str,
+        hash: &str,
+        parse: fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, QbitError> {
+        let hash = hash.to_ascii_lowercase();
+        self.get_parsed(endpoint, &[("hash", &hash)], parse).await
     }
 
     /// A GET whose 200 reply is parsed by `parse`.

@@ -12,13 +12,8 @@ impl QbitClient {
     /// Whether a torrent is private, from `torrents/properties` (the only place 4.x says
     /// so); `None` while unknown (no metadata yet).
     pub async fn is_private(&self, hash: &str) -> Result<Option<bool>, QbitError> {
-        let hash = hash.to_ascii_lowercase();
-        self.get_parsed(
-            "torrents/properties",
-            &[("hash", &hash)],
-            wire::parse_private,
-        )
-        .await
+        self.get_for_hash("torrents/properties", hash, wire::parse_private)
+            .await
     }
 
     /// Removes tags from torrents (the tags themselves stay defined). An empty list sends
