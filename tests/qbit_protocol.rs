@@ -330,3 +330,95 @@ async fn login_redirect_is_not_followed_so_the_password_stays_home() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(*hits.lock().unwrap(), 0, "the redirect was not followed");
 }
+
+/// Serves one reply head and then `body` in `piece`-byte HTTP chunks, flushed one by one,
+/// to every connection; with `stall`, stops sending after half the body and holds the
+/// connection open. Returns the base URL.
+async fn chunked_server(body: String, piece: usize, stall: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                sock.write_all(head.as_bytes()).await.unwrap();
+                let bytes = body.as_bytes();
+                let end = if stall { bytes.len() / 2 } else { bytes.len() };
+                for part in bytes[..end].chunks(piece) {
+                    let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+                    chunk.extend_from_slice(part);
+                    chunk.extend_from_slice(b"\r\n");
+                    if sock.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    sock.flush().await.unwrap();
+                }
+                if stall {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                } else {
+                    let _ = sock.write_all(b"0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A `torrents/info` reply of `n` torrents with distinct hashes and names.
+fn torrent_list(n: usize) -> String {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"hash":"{i:040x}","name":"Torrent \"{i}\" ✓","state":"uploading","category":"radarr","tags":"a, b","size":{i},"progress":1,"ratio":0.5}}"#
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+#[tokio::test]
+async fn a_large_list_arriving_in_small_pieces_is_parsed_whole_and_in_order() {
+    const N: usize = 5_000;
+    // 997-byte pieces split objects, strings and multi-byte characters anywhere.
+    let base = chunked_server(torrent_list(N), 997, false).await;
+    let torrents = client(&base).torrents().await.unwrap();
+    assert_eq!(torrents.len(), N);
+    for (i, t) in torrents.iter().enumerate() {
+        assert_eq!(t.hash, format!("{i:040x}"));
+        assert_eq!(t.name, format!("Torrent \"{i}\" ✓"));
+        assert_eq!(t.size, i as u64);
+        assert_eq!(t.tags, ["a", "b"]);
+    }
+}
+
+#[tokio::test]
+async fn a_list_that_stops_arriving_midway_is_unreachable_after_the_timeout() {
+    let base = chunked_server(torrent_list(2_000), 4096, true).await;
+    let client = QbitClient::new(&config(&base), Duration::from_secs(2)).unwrap();
+    let started = std::time::Instant::now();
+    let err = client.torrents().await.unwrap_err();
+    assert!(matches!(err, QbitError::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("torrents/info"), "{err}");
+    // Bounded by the request timeout, not by the server's 60 s stall.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_list_that_turns_to_garbage_midway_is_malformed() {
+    let mut body = torrent_list(3_000);
+    body.truncate(body.len() / 2);
+    body.push_str("<html>Gateway Timeout</html>");
+    body.push_str(&" ".repeat(1 << 20));
+    let base = chunked_server(body, 8192, false).await;
+    let err = client(&base).torrents().await.unwrap_err();
+    assert!(matches!(err, QbitError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("torrents/info"), "{err}");
+}

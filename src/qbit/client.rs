@@ -147,9 +147,32 @@ impl QbitClient {
     }
 
     /// Every torrent of the instance, in one `torrents/info` request.
+    ///
+    /// The reply is read as it arrives ([`wire::TorrentListReader`]): a large instance's
+    /// list is never held whole beside the torrents made from it.
     pub async fn torrents(&self) -> Result<Vec<Torrent>, QbitError> {
-        self.get_parsed("torrents/info", &[], wire::parse_torrents)
+        const ENDPOINT: &str = "torrents/info";
+        let response = self.respond(Verb::Get, ENDPOINT, &[]).await?;
+        let status = response.status();
+        if status != StatusCode::OK {
+            let body = self.read_body(ENDPOINT, response).await?;
+            return Err(self.http_error(ENDPOINT, status, &body));
+        }
+        let mut response = response;
+        let mut list = wire::TorrentListReader::default();
+        let mut bytes = 0usize;
+        while let Some(piece) = response
+            .chunk()
             .await
+            .map_err(|e| self.body_error(ENDPOINT, e))?
+        {
+            bytes += piece.len();
+            list.feed(&piece)
+                .map_err(|reason| self.malformed(ENDPOINT, &reason))?;
+        }
+        debug!(instance = %self.instance, endpoint = ENDPOINT, bytes, "qbit reply, read as it arrived");
+        list.finish()
+            .map_err(|reason| self.malformed(ENDPOINT, &reason))
     }
 
     /// Names of the existing categories.
@@ -303,19 +326,35 @@ impl QbitClient {
         self.get_parsed(endpoint, &[], wire::parse_text).await
     }
 
-    /// Sends a request; on 403 logs in again once and repeats it once.
+    /// Sends a request and reads its reply; on 403 logs in again once and repeats it once.
     pub(super) async fn request(
         &self,
         verb: Verb,
         endpoint: &str,
         params: &[(&str, &str)],
     ) -> Result<(StatusCode, Vec<u8>), QbitError> {
+        let response = self.respond(verb, endpoint, params).await?;
+        let status = response.status();
+        let body = self.read_body(endpoint, response).await?;
+        Ok((status, body))
+    }
+
+    /// Sends a request; on 403 logs in again once and repeats it once. The body of the
+    /// answer is left unread.
+    async fn respond(
+        &self,
+        verb: Verb,
+        endpoint: &str,
+        params: &[(&str, &str)],
+    ) -> Result<reqwest::Response, QbitError> {
         self.check_refused()?;
         let seen = *self.session.lock().await;
-        let (status, body) = self.send(verb, endpoint, params).await?;
-        if status != StatusCode::FORBIDDEN {
-            return Ok((status, body));
+        let response = self.send(verb, endpoint, params).await?;
+        if response.status() != StatusCode::FORBIDDEN {
+            return Ok(response);
         }
+        // The 403's own body says nothing more ("Forbidden"); read so the connection is reused.
+        self.read_body(endpoint, response).await?;
         debug!(instance = %self.instance, endpoint, "403: session missing or expired, logging in again");
         {
             let mut session = self.session.lock().await;
@@ -335,7 +374,9 @@ impl QbitClient {
             ("username", self.username.as_str()),
             ("password", self.password.expose()),
         ];
-        let (status, body) = self.send(Verb::Post, ENDPOINT, &params).await?;
+        let response = self.send(Verb::Post, ENDPOINT, &params).await?;
+        let status = response.status();
+        let body = self.read_body(ENDPOINT, response).await?;
         let text = String::from_utf8_lossy(&body);
         let refusal = match status {
             StatusCode::OK if text.trim() == "Ok." => {
@@ -375,13 +416,14 @@ impl QbitClient {
         }
     }
 
-    /// One HTTP exchange: GET with a query string or POST with a form body; reads the whole body.
+    /// Sends one request: GET with a query string or POST with a form body. The body of the
+    /// answer is left unread.
     async fn send(
         &self,
         verb: Verb,
         endpoint: &str,
         params: &[(&str, &str)],
-    ) -> Result<(StatusCode, Vec<u8>), QbitError> {
+    ) -> Result<reqwest::Response, QbitError> {
         let url = format!("{}/api/v2/{endpoint}", self.base);
         let builder = match verb {
             Verb::Get if params.is_empty() => self.http.get(&url),
@@ -389,36 +431,46 @@ impl QbitClient {
             Verb::Post => self.http.post(&url).form(params),
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = builder.send().await.map_err(|e| QbitError::Unreachable {
+        builder.send().await.map_err(|e| QbitError::Unreachable {
             instance: self.instance.clone(),
             reason: format!("{endpoint}: {}", describe(e)),
-        })?;
+        })
+    }
+
+    /// Reads a whole body into one buffer sized from Content-Length.
+    async fn read_body(
+        &self,
+        endpoint: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, QbitError> {
         let status = response.status();
-        // Chunks are appended to one buffer sized from Content-Length and freed as they go:
-        // the torrent list of a large instance is held once, not three times.
-        let mut response = response;
         let expected = response.content_length().unwrap_or(0).min(MAX_PREALLOC);
         let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => {
-                    return Err(QbitError::Unreachable {
-                        instance: self.instance.clone(),
-                        reason: format!("{endpoint}: {}", describe(e)),
-                    });
-                }
-                Err(e) => {
-                    return Err(self.malformed(
-                        endpoint,
-                        &format!("body could not be read: {}", describe(e)),
-                    ));
-                }
-            }
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.body_error(endpoint, e))?
+        {
+            body.extend_from_slice(&chunk);
         }
         debug!(instance = %self.instance, endpoint, status = status.as_u16(), bytes = body.len(), "qbit reply");
-        Ok((status, body))
+        Ok(body)
+    }
+
+    /// A body that could not be read: a timeout is an unreachable instance, anything else
+    /// (a closed connection mid-body) a malformed reply.
+    fn body_error(&self, endpoint: &str, e: reqwest::Error) -> QbitError {
+        if e.is_timeout() {
+            QbitError::Unreachable {
+                instance: self.instance.clone(),
+                reason: format!("{endpoint}: {}", describe(e)),
+            }
+        } else {
+            self.malformed(
+                endpoint,
+                &format!("body could not be read: {}", describe(e)),
+            )
+        }
     }
 
     fn http_error(&self, endpoint: &str, status: StatusCode, body: &[u8]) -> QbitError {

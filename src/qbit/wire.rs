@@ -174,37 +174,157 @@ impl WireFile {
     }
 }
 
-/// Parses a `torrents/info` reply, converting each object as it is read, so the wire form
-/// of the whole list never sits in memory beside the result (10,000 torrents are ~14 MB).
+/// Parses a `torrents/info` reply held whole (through [`TorrentListReader`]).
 pub fn parse_torrents(body: &[u8]) -> Result<Vec<Torrent>, String> {
-    serde_json::from_slice::<TorrentList>(body)
-        .map(|list| list.0)
-        .map_err(|e| e.to_string())
+    let mut reader = TorrentListReader::default();
+    reader.feed(body)?;
+    reader.finish()
 }
 
-/// A `torrents/info` array read straight into [`Torrent`]s.
-struct TorrentList(Vec<Torrent>);
+/// Reads a `torrents/info` reply piece by piece as it arrives: each torrent object is parsed
+/// and converted as soon as its last byte is in, then its bytes are dropped. At any moment
+/// only the object being received is buffered, never the reply (10,000 torrents are ~14 MB)
+/// nor the wire form of the list.
+///
+/// Only the list's framing is read here (`[`, the commas between objects, `]`, whitespace),
+/// following strings and nesting so that a `,` or `]` inside an object is not taken for the
+/// end; each object is then parsed by serde_json, which checks everything else.
+#[derive(Debug, Default)]
+pub struct TorrentListReader {
+    /// The object being received (bytes of completed ones are dropped).
+    pending: Vec<u8>,
+    /// Where the framing is.
+    at: Framing,
+    /// Nesting depth inside the current object.
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Torrents read so far.
+    torrents: Vec<Torrent>,
+}
 
-impl<'de> Deserialize<'de> for TorrentList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Items;
-        impl<'de> serde::de::Visitor<'de> for Items {
-            type Value = TorrentList;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a list of torrent objects")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<TorrentList, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(wire) = seq.next_element::<WireTorrent>()? {
-                    out.push(wire.into_torrent().map_err(serde::de::Error::custom)?);
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// Nothing but whitespace yet.
+    #[default]
+    BeforeList,
+    /// After `[`: an object or `]`.
+    First,
+    /// After `,`: an object.
+    Next,
+    /// Inside an object (from its first byte to the `,` or `]` that ends it).
+    Item,
+    /// After the closing `]`: only whitespace.
+    After,
+}
+
+fn is_json_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl TorrentListReader {
+    /// Takes the next piece of the reply. An error is final: the reply is not a list of
+    /// torrent objects.
+    pub fn feed(&mut self, piece: &[u8]) -> Result<(), String> {
+        // The bytes to frame: the unfinished object so far, then this piece.
+        let from = self.pending.len();
+        self.pending.extend_from_slice(piece);
+        let mut start = 0;
+        let mut i = from;
+        while i < self.pending.len() {
+            let b = self.pending[i];
+            match self.at {
+                Framing::Item if self.in_string => {
+                    if self.escaped {
+                        self.escaped = false;
+                    } else if b == b'\\' {
+                        self.escaped = true;
+                    } else if b == b'"' {
+                        self.in_string = false;
+                    }
                 }
-                Ok(TorrentList(out))
+                Framing::Item => match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' if self.depth > 0 => self.depth -= 1,
+                    b',' | b']' if self.depth == 0 => {
+                        self.item(start, i)?;
+                        self.at = if b == b',' {
+                            Framing::Next
+                        } else {
+                            Framing::After
+                        };
+                        start = i + 1;
+                    }
+                    _ => {}
+                },
+                _ if is_json_space(b) => start = i + 1,
+                Framing::BeforeList if b == b'[' => {
+                    self.at = Framing::First;
+                    start = i + 1;
+                }
+                Framing::BeforeList => {
+                    return Err(format!(
+                        "expected a list of torrent objects, found {}",
+                        super::error::snippet(&self.pending[i..])
+                    ));
+                }
+                Framing::First if b == b']' => {
+                    self.at = Framing::After;
+                    start = i + 1;
+                }
+                Framing::Next if b == b']' => {
+                    return Err(format!(
+                        "a ',' before the end of the list after torrent {}",
+                        self.torrents.len()
+                    ));
+                }
+                Framing::First | Framing::Next => {
+                    // The first byte of an object: framed again as part of it.
+                    self.at = Framing::Item;
+                    start = i;
+                    continue;
+                }
+                Framing::After => {
+                    return Err(format!(
+                        "trailing characters after the list: {}",
+                        super::error::snippet(&self.pending[i..])
+                    ));
+                }
             }
+            i += 1;
         }
-        d.deserialize_seq(Items)
+        self.pending.drain(..start);
+        Ok(())
+    }
+
+    /// The torrents, once the whole reply has been fed.
+    pub fn finish(self) -> Result<Vec<Torrent>, String> {
+        match self.at {
+            Framing::After => {
+                // Grown by doubling: up to half of it empty, for the whole pass.
+                let mut torrents = self.torrents;
+                torrents.shrink_to_fit();
+                Ok(torrents)
+            }
+            Framing::BeforeList => Err("an empty reply".to_string()),
+            _ => Err(format!(
+                "the reply ended inside the list, after {} torrents (truncated)",
+                self.torrents.len()
+            )),
+        }
+    }
+
+    /// Parses and converts the object in `pending[start..end]`.
+    fn item(&mut self, start: usize, end: usize) -> Result<(), String> {
+        let n = self.torrents.len();
+        let wire: WireTorrent = serde_json::from_slice(&self.pending[start..end])
+            .map_err(|e| format!("torrent {n} of the list: {e}"))?;
+        let torrent = wire
+            .into_torrent()
+            .map_err(|e| format!("torrent {n} of the list: {e}"))?;
+        self.torrents.push(torrent);
+        Ok(())
     }
 }
 

@@ -265,3 +265,99 @@ fn old_string_tiers_are_tolerated() {
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].tier, 0);
 }
+
+/// What the list means when read in one piece by serde_json directly, without the framing
+/// of [`TorrentListReader`]: the reference the reader must agree with.
+fn reference(body: &[u8]) -> Option<Vec<Torrent>> {
+    let wire: Vec<WireTorrent> = serde_json::from_slice(body).ok()?;
+    wire.into_iter().map(|w| w.into_torrent().ok()).collect()
+}
+
+/// Feeds `body` cut at `cuts` (positions, any order, clamped to the body).
+fn read_in_pieces(body: &[u8], cuts: &[usize]) -> Result<Vec<Torrent>, String> {
+    let mut at: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+    at.push(body.len());
+    at.sort_unstable();
+    let mut reader = TorrentListReader::default();
+    let mut from = 0;
+    for to in at {
+        reader.feed(&body[from..to])?;
+        from = to;
+    }
+    reader.finish()
+}
+
+#[test]
+fn the_list_reader_takes_any_cut_of_the_real_reply() {
+    let body = reply(&samples(), "/torrents~1info");
+    let whole = parse_torrents(&body).unwrap();
+    for size in [1, 2, 3, 7, 64, 1000] {
+        let cuts: Vec<usize> = (size..body.len()).step_by(size).collect();
+        assert_eq!(
+            read_in_pieces(&body, &cuts).unwrap(),
+            whole,
+            "pieces of {size}"
+        );
+    }
+}
+
+#[test]
+fn the_list_reader_names_what_is_wrong() {
+    let err = |body: &str| parse_torrents(body.as_bytes()).unwrap_err();
+    assert!(err("").contains("empty reply"), "{}", err(""));
+    assert!(err("Forbidden").contains("expected a list"));
+    assert!(err(r#"[{"hash":"ab"},]"#).contains("',' before the end"));
+    assert!(err(r#"[{"hash":"ab"}] x"#).contains("trailing characters"));
+    assert!(err(r#"[{"hash":"ab"},{"hash":"#).contains("after 1 torrents (truncated)"));
+    assert!(err(r#"[{"hash":"ab"},{"name":"x"}]"#).starts_with("torrent 1 of the list"));
+    assert_eq!(parse_torrents(b" [ ] \n").unwrap(), vec![]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Whatever the bytes and wherever the reply is cut into pieces, the reader accepts
+    /// exactly what serde_json accepts whole, with the same torrents.
+    #[test]
+    fn the_list_reader_agrees_with_reading_whole(
+        names in proptest::collection::vec(
+            proptest::string::string_regex(r#"[a-z\\"{}\[\],: é✓\n]{0,12}"#).unwrap(), 0..5),
+        nested in proptest::bool::ANY,
+        spaces in proptest::string::string_regex("[ \t\r\n]{0,3}").unwrap(),
+        edits in proptest::collection::vec(
+            (proptest::num::usize::ANY, proptest::sample::select(
+                &[None, Some(b'['), Some(b']'), Some(b'{'), Some(b'}'), Some(b','),
+                  Some(b'"'), Some(b'\\'), Some(b' '), Some(b':')][..])), 0..3),
+        cuts in proptest::collection::vec(proptest::num::usize::ANY, 0..6),
+    ) {
+        let items: Vec<serde_json::Value> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut item = serde_json::json!({
+                    "hash": format!("{i:040x}"), "name": name, "tags": name,
+                    "state": "uploading", "size": i,
+                });
+                if nested {
+                    item["trackers"] = serde_json::json!([[name], {"x": [name]}]);
+                }
+                item
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&items).unwrap().replace('\n', &format!("\n{spaces}"));
+        let mut body = format!("{spaces}{text}{spaces}").into_bytes();
+        // Damage: each edit deletes the byte at a position (None) or inserts one there.
+        for (at, byte) in edits {
+            let at = at % (body.len() + 1);
+            match byte {
+                Some(b) => body.insert(at, b),
+                None if at < body.len() => { body.remove(at); }
+                None => {}
+            }
+        }
+        let expected = reference(&body);
+        let got = read_in_pieces(&body, &cuts);
+        proptest::prop_assert_eq!(got.as_ref().ok(), expected.as_ref(),
+            "body {:?}: {:?}", String::from_utf8_lossy(&body), got);
+    }
+}
