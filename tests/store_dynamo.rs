@@ -125,7 +125,7 @@ async fn sixty_records_are_saved_by_one_call_in_chunks_of_25() {
     let store = DynamoStore::new(counted, "chunks".to_string());
 
     let records: Vec<_> = (0..60).map(|i| search("movies", i, NOW)).collect();
-    assert_eq!(store.save(&records, &[]).await.unwrap(), 60);
+    assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 60);
     let mut sent = sizes.0.lock().unwrap().clone();
     sent.sort_unstable();
     assert_eq!(sent, [10, 25, 25], "BatchWriteItem calls and their sizes");
@@ -247,8 +247,11 @@ async fn items_follow_the_table_layout_and_unreadable_ones_are_skipped() {
     let mut gone = store_suite::full_torrent("main", 1);
     gone.expires_at = Some(NOW + 100);
     let kept = torrent("main", 2);
-    let records = [sweeparr::state::Record::Torrent(gone.clone()), kept.clone()];
-    store.save(&records, &[]).await.unwrap();
+    let records = [
+        sweeparr::state::Record::Torrent(Box::new(gone.clone())),
+        kept.clone(),
+    ];
+    store.save(records.to_vec(), &[]).await.unwrap();
 
     let item = raw_item(&client, "layout", &records[0].key())
         .await
@@ -289,7 +292,7 @@ async fn missing_table_is_unavailable_and_never_created_by_a_run() {
     let store = DynamoStore::new(endpoint.client(), "absent".to_string());
     for result in [
         store.load(NOW).await.map(|_| ()),
-        store.save(&[search("a", 1, NOW)], &[]).await.map(|_| ()),
+        store.save(vec![search("a", 1, NOW)], &[]).await.map(|_| ()),
         store.acquire_lease(&lease_req("main", "r", NOW, 60)).await,
     ] {
         match result {

@@ -95,7 +95,7 @@ async fn throttled_and_unprocessed_writes_are_sent_again_until_done() {
     let store = DynamoStore::new(client_for(&url), "t".to_string());
     let records: Vec<_> = (0..7).map(|i| search("movies", i, NOW)).collect();
 
-    assert_eq!(store.save(&records, &[]).await.unwrap(), 7);
+    assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 7);
     // Throttled (7), 5 of 7 left over, 3 of 5 left over, the last 3 written.
     assert_eq!(*seen.0.lock().unwrap(), [7, 7, 5, 3]);
 }
@@ -109,7 +109,7 @@ async fn writes_still_unprocessed_after_eight_tries_make_the_store_unavailable()
     .await;
     let store = DynamoStore::new(client_for(&url), "t".to_string());
     let t = Instant::now();
-    match store.save(&[search("movies", 1, NOW)], &[]).await {
+    match store.save(vec![search("movies", 1, NOW)], &[]).await {
         Err(StoreError::Unavailable(msg)) => {
             assert!(
                 msg.contains("dynamodb table t") && msg.contains("8 tries"),
@@ -189,7 +189,7 @@ impl DynamoWorld {
     /// The stored record of the torrent `hash` on `main`.
     async fn record(&self, hash: &str) -> Option<TorrentRecord> {
         match self.store.get(&torrent_pk("main", hash)).await.unwrap() {
-            Some(Record::Torrent(t)) => Some(t),
+            Some(Record::Torrent(t)) => Some(*t),
             _ => None,
         }
     }

@@ -113,7 +113,7 @@ async fn child_process() {
         "writer" => loop {
             let generation = generation_of(&store.load(0).await.unwrap()) + 1;
             let (put, delete) = writer_batch(generation);
-            store.save(&put, &delete).await.unwrap();
+            store.save(put.to_vec(), &delete).await.unwrap();
         },
         "lease" => {
             let run_id = format!("child-{}", std::process::id());
@@ -121,7 +121,10 @@ async fn child_process() {
                 .acquire_lease(&lease_req("main", &run_id, now(), 600))
                 .await
                 .unwrap();
-            store.save(&[search("child", 1, now())], &[]).await.unwrap();
+            store
+                .save(vec![search("child", 1, now())], &[])
+                .await
+                .unwrap();
             println!("LEASED {run_id}");
             std::io::stdout().flush().unwrap();
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -262,7 +265,7 @@ async fn second_file_store_in_one_process_is_refused_the_lease() {
 async fn load_waits_while_another_handle_has_the_database_open() {
     let dir = TempDir::new().unwrap();
     let store = FileStore::open(dir.path()).unwrap();
-    store.save(&[search("a", 1, NOW)], &[]).await.unwrap();
+    store.save(vec![search("a", 1, NOW)], &[]).await.unwrap();
 
     let db = redb::Database::create(dir.path().join(DB_FILE)).unwrap();
     let holder = std::thread::spawn(move || {
@@ -308,7 +311,7 @@ async fn unreadable_record_is_skipped_with_a_warning_naming_its_key() {
     let dir = TempDir::new().unwrap();
     let store = FileStore::open(dir.path()).unwrap();
     let good = search("ok", 1, NOW);
-    store.save(std::slice::from_ref(&good), &[]).await.unwrap();
+    store.save(vec![good.clone()], &[]).await.unwrap();
     {
         let db = redb::Database::create(dir.path().join(DB_FILE)).unwrap();
         let txn = db.begin_write().unwrap();
@@ -348,7 +351,7 @@ async fn corrupt_database_file_is_unavailable_naming_the_path() {
     let store = FileStore::open(dir.path()).unwrap();
     for result in [
         store.load(NOW).await.map(|_| ()),
-        store.save(&[search("a", 1, NOW)], &[]).await.map(|_| ()),
+        store.save(vec![search("a", 1, NOW)], &[]).await.map(|_| ()),
     ] {
         match result {
             Err(StoreError::Unavailable(msg)) => {
@@ -393,10 +396,13 @@ async fn expired_records_are_deleted_by_the_next_save_not_by_a_load() {
     gone.expires_at = Some(NOW - 1);
     let kept = store_suite::torrent("main", 2);
     store
-        .save(&[Record::Torrent(gone.clone()), kept.clone()], &[])
+        .save(
+            vec![Record::Torrent(Box::new(gone.clone())), kept.clone()],
+            &[],
+        )
         .await
         .unwrap();
-    let gone_key = Record::Torrent(gone).key();
+    let gone_key = Record::Torrent(Box::new(gone)).key();
 
     // A load (what a dry run does) hides it but deletes nothing.
     let loaded = store.load(NOW).await.unwrap();
@@ -407,7 +413,7 @@ async fn expired_records_are_deleted_by_the_next_save_not_by_a_load() {
     );
 
     // The next save drops it with the rest of its transaction.
-    store.save(&[], &[]).await.unwrap();
+    store.save(vec![], &[]).await.unwrap();
     assert!(store.get(&gone_key).await.unwrap().is_none(), "deleted");
     assert!(store.get(&kept.key()).await.unwrap().is_some());
 }

@@ -133,7 +133,10 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
                 }
                 if !fresh {
                     let rec = record(&inst.name, &t, kind);
-                    state.insert(torrent_pk(&inst.name, &t.hash), Record::Torrent(rec));
+                    state.insert(
+                        torrent_pk(&inst.name, &t.hash),
+                        Record::Torrent(Box::new(rec)),
+                    );
                 }
             }
             inst.torrents.push(t);
@@ -149,7 +152,10 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
                 rec.gone_since = Some(NOW - 3 * DAY);
                 rec.expires_at = Some(NOW + 27 * DAY);
             }
-            state.insert(torrent_pk(&inst.name, &hash), Record::Torrent(rec));
+            state.insert(
+                torrent_pk(&inst.name, &hash),
+                Record::Torrent(Box::new(rec)),
+            );
         }
         snapshot_instances.push(inst);
     }

@@ -78,7 +78,7 @@ async fn run(store: &dyn Store, action: StateAction) -> Result<ExitCode, crate::
                 eprintln!("sweeparr: no record of torrent {hash}");
                 return Ok(ExitCode::Partial);
             }
-            store.save(&[], &keys).await?;
+            store.save(vec![], &keys).await?;
             println!("forgot {} record(s) of {hash}", keys.len());
             Ok(ExitCode::Ok)
         }

@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod guard;
 pub mod health;
 pub mod import;
+mod index;
 pub mod observe;
 pub mod path_map;
 pub mod plan;
@@ -26,7 +27,7 @@ mod props;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 pub use plan::{Action, ActionKind, Op, Plan};
 pub use scope::Scope;
@@ -34,9 +35,9 @@ pub use select::{DetailRequests, details_needed};
 
 use crate::config::{ArrConfig, Config};
 use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot, Torrent};
-use crate::state::record::torrent_pk;
 use crate::state::{Epoch, Record, Records, TorrentRecord};
 use health::HealthVerdict;
+use index::TorrentIndex;
 use observe::ArrFacts;
 
 /// Tag added to torrents sweeparr knows as imported (with `tag_actions`).
@@ -68,6 +69,7 @@ pub fn decide(
     now: Epoch,
 ) -> Plan {
     let mut plan = Plan::default();
+    let index = TorrentIndex::new(state);
     for inst in &snapshot.instances {
         // An unreachable instance: nothing decided, its records left as they are.
         if !inst.reachable || !scope.has_instance(&inst.name) {
@@ -76,23 +78,24 @@ pub fn decide(
         if !scope.narrowed_to_hashes() {
             ensure_categories(inst, config, &mut plan);
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = HashSet::with_capacity(inst.torrents.len());
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
             seen.insert(t.hash.as_str());
-            decide_torrent(inst, t, snapshot, state, config, now, &mut plan);
+            decide_torrent(inst, t, snapshot, &index, config, now, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
-        for rec in state.values().filter_map(|r| match r {
-            Record::Torrent(t) if t.instance == inst.name => Some(t),
-            _ => None,
-        }) {
-            if !seen.contains(rec.hash.as_str()) && scope.has_hash(&rec.hash) {
-                let mut gone = rec.clone();
-                if observe::mark_gone(&mut gone, now) {
-                    plan.records.push(Record::Torrent(gone));
-                }
-            }
-        }
+        let mut gone: Vec<TorrentRecord> = index
+            .of_instance(&inst.name)
+            .filter(|rec| !seen.contains(rec.hash.as_str()) && scope.has_hash(&rec.hash))
+            .filter_map(|rec| {
+                let mut rec = rec.clone();
+                observe::mark_gone(&mut rec, now).then_some(rec)
+            })
+            .collect();
+        // The index has no order; the plan has one.
+        gone.sort_unstable_by(|a, b| a.hash.cmp(&b.hash));
+        plan.records
+            .extend(gone.into_iter().map(|rec| Record::Torrent(Box::new(rec))));
     }
     if !scope.narrowed_to_hashes() {
         search::plan_searches(snapshot, state, config, now, &mut plan);
@@ -100,6 +103,10 @@ pub fn decide(
     let by_rules = rules::apply(snapshot, state, config, scope, &plan, now);
     plan.actions.extend(by_rules);
     guard::circuit_breaker(&mut plan, config.run.max_deletions);
+    // Grown by doubling, up to twice the room needed: at 10,000 torrents a first pass
+    // plans ~10,000 records and tags, and the plan lives while acting and saving.
+    plan.records.shrink_to_fit();
+    plan.actions.shrink_to_fit();
     plan
 }
 
@@ -128,7 +135,7 @@ fn decide_torrent(
     inst: &InstanceSnapshot,
     t: &Torrent,
     snapshot: &Snapshot,
-    state: &Records,
+    index: &TorrentIndex<'_>,
     config: &Config,
     now: Epoch,
     plan: &mut Plan,
@@ -137,10 +144,7 @@ fn decide_torrent(
         return;
     };
     let arr_cfg = managed.config;
-    let prev = match state.get(&torrent_pk(&inst.name, &t.hash)) {
-        Some(Record::Torrent(r)) => Some(r),
-        _ => None,
-    };
+    let prev = index.get(&inst.name, &t.hash);
     let facts = managed.snapshot.map(|a| ArrFacts::of(a, &t.download_id()));
     let rec = observe::observe(
         prev,
@@ -180,7 +184,7 @@ fn decide_torrent(
     if prev != Some(&rec) {
         let mut rec = rec;
         rec.last_seen = now;
-        plan.records.push(Record::Torrent(rec));
+        plan.records.push(Record::Torrent(Box::new(rec)));
     }
 }
 

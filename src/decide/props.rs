@@ -135,7 +135,10 @@ fn build(cases: &[Case], box_up: bool, movies_up: bool) -> (Snapshot, Records) {
         } else {
             main.push(c.torrent.clone());
             if let Some(r) = &c.record {
-                state.insert(Record::Torrent(r.clone()).key(), Record::Torrent(r.clone()));
+                state.insert(
+                    Record::Torrent(Box::new(r.clone())).key(),
+                    Record::Torrent(Box::new(r.clone())),
+                );
             }
         }
         if let Some(ids) = &c.queue_ids {

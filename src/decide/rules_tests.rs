@@ -347,7 +347,10 @@ then = ["tag:imported"]
         imported_at: Some(NOW - 10),
         ..Default::default()
     };
-    state.insert(Record::Torrent(rec.clone()).key(), Record::Torrent(rec));
+    state.insert(
+        Record::Torrent(Box::new(rec.clone())).key(),
+        Record::Torrent(Box::new(rec)),
+    );
     let got = apply(
         &snapshot(vec![t], true),
         &state,

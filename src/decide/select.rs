@@ -8,9 +8,8 @@ use super::Managed;
 use super::scope::Scope;
 use crate::config::Config;
 use crate::model::{Snapshot, Status};
+use crate::state::Epoch;
 use crate::state::Records;
-use crate::state::record::torrent_pk;
-use crate::state::{Epoch, Record, TorrentRecord};
 
 /// Seconds between two history look-ups of one torrent.
 pub const HISTORY_RECHECK_SECS: i64 = 3600;
@@ -52,6 +51,7 @@ pub fn details_needed(
     now: Epoch,
 ) -> DetailRequests {
     let mut out = DetailRequests::default();
+    let index = super::index::TorrentIndex::new(state);
     for inst in snapshot
         .instances
         .iter()
@@ -65,10 +65,7 @@ pub fn details_needed(
                 continue;
             }
             let Some(arr) = m.snapshot else { continue };
-            let prev: Option<&TorrentRecord> = match state.get(&torrent_pk(&inst.name, &t.hash)) {
-                Some(Record::Torrent(r)) => Some(r),
-                _ => None,
-            };
+            let prev = index.get(&inst.name, &t.hash);
             let queued = arr.queue.get(&t.download_id());
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == "imported");

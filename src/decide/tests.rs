@@ -235,7 +235,7 @@ fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> Records {
     r.completed = 100;
     r.progress_at = NOW - DAY;
     f(&mut r);
-    let rec = Record::Torrent(r);
+    let rec = Record::Torrent(Box::new(r));
     Records::from([(rec.key(), rec)])
 }
 

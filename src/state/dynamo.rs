@@ -219,7 +219,7 @@ impl Store for DynamoStore {
         Ok(records)
     }
 
-    async fn save(&self, put: &[Record], delete: &[String]) -> Result<usize, StoreError> {
+    async fn save(&self, put: Vec<Record>, delete: &[String]) -> Result<usize, StoreError> {
         let build =
             |e: aws_sdk_dynamodb::error::BuildError| unavailable(&self.table, "BatchWriteItem", e);
         // One request per key (DynamoDB refuses a batch naming a key twice): a key both put
@@ -235,7 +235,7 @@ impl Store for DynamoStore {
                 WriteRequest::builder().delete_request(request).build(),
             );
         }
-        for record in put {
+        for record in &put {
             let request = PutRequest::builder()
                 .set_item(Some(to_dynamo(record)?))
                 .build()

@@ -14,7 +14,6 @@
 mod db;
 mod lease;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +22,7 @@ use redb::ReadableTable;
 
 use super::record::lease_pk;
 use super::{Epoch, LeaseRecord, LeaseRequest, Record, Records, Store, StoreError};
-use db::DbFile;
+use db::{ChangeError, DbFile};
 use lease::HeldLease;
 
 /// Name of the database file inside the state folder.
@@ -116,7 +115,7 @@ impl Store for FileStore {
         self.blocking(move |inner| inner.load(now)).await
     }
 
-    async fn save(&self, put: &[Record], delete: &[String]) -> Result<usize, StoreError> {
+    async fn save(&self, put: Vec<Record>, delete: &[String]) -> Result<usize, StoreError> {
         let expired =
             std::mem::take(&mut *self.inner.expired.lock().unwrap_or_else(|p| p.into_inner()));
         let count = put.len() + delete.len();
@@ -124,28 +123,22 @@ impl Store for FileStore {
             return Ok(0);
         }
         let delete: Vec<String> = delete.iter().cloned().chain(expired).collect();
-        let mut puts = Vec::with_capacity(put.len());
-        for record in put {
-            let key = record.key();
-            let json = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt {
-                key: key.clone(),
-                reason: format!("cannot encode: {e}"),
-            })?;
-            puts.push((key, json));
-        }
-        // A key both put and deleted ends up put.
-        let put_keys: HashSet<&str> = puts.iter().map(|(k, _)| k.as_str()).collect();
-        let deletes: Vec<String> = delete
-            .iter()
-            .filter(|k| !put_keys.contains(k.as_str()))
-            .cloned()
-            .collect();
         self.blocking(move |inner| {
             inner.db.write(|table| {
-                for key in &deletes {
+                // Deletes first: a key both put and deleted ends up put.
+                for key in &delete {
                     table.remove(key.as_str())?;
                 }
-                for (key, json) in &puts {
+                // Encoded one by one as they are written: the encodings of a large save
+                // are never all held at once.
+                for record in &put {
+                    let key = record.key();
+                    let json = serde_json::to_vec(record).map_err(|e| {
+                        ChangeError::Store(StoreError::Corrupt {
+                            key: key.clone(),
+                            reason: format!("cannot encode: {e}"),
+                        })
+                    })?;
                     table.insert(key.as_str(), json.as_slice())?;
                 }
                 // Test builds only: die with the transaction written but not committed.

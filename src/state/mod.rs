@@ -74,8 +74,9 @@ pub trait Store: Send + Sync {
     async fn load(&self, now: Epoch) -> Result<Records, StoreError>;
 
     /// Writes (inserts or replaces) `put` and deletes the keys in `delete`, atomically where
-    /// the backend can. Returns the number of records written or deleted.
-    async fn save(&self, put: &[Record], delete: &[String]) -> Result<usize, StoreError>;
+    /// the backend can. Returns the number of records written or deleted. The records are
+    /// taken, so a backend can encode and drop them one at a time.
+    async fn save(&self, put: Vec<Record>, delete: &[String]) -> Result<usize, StoreError>;
 
     /// Reads one record.
     async fn get(&self, key: &str) -> Result<Option<Record>, StoreError>;

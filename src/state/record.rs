@@ -166,14 +166,15 @@ pub struct RunRecord {
 }
 
 /// Any stored record, tagged with its `kind`.
-// Nearly every record is a torrent record, so boxing the large variant would only add an
-// allocation per record.
-#[allow(clippy::large_enum_variant)]
+///
+/// The torrent record (376 bytes) is boxed: a `Record` is then 80 bytes, and the lists and
+/// maps of a pass (10,000 records at 10,000 torrents) hold the records themselves exactly
+/// sized instead of growing by doubling a 376-byte slot per record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     /// Per-torrent memory.
-    Torrent(TorrentRecord),
+    Torrent(Box<TorrentRecord>),
     /// Per-search memory.
     Search(SearchRecord),
     /// An ongoing outage of an instance or Arr.

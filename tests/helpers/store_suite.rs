@@ -79,14 +79,14 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
 
 /// A minimal torrent record.
 pub fn torrent(instance: &str, i: usize) -> Record {
-    Record::Torrent(TorrentRecord {
+    Record::Torrent(Box::new(TorrentRecord {
         instance: instance.to_string(),
         hash: format!("{i:040x}"),
         first_seen: NOW - 10,
         last_seen: NOW,
         progress_at: NOW - 5,
         ..Default::default()
-    })
+    }))
 }
 
 /// A search record.
@@ -123,7 +123,7 @@ async fn cleanup(store: &dyn Store, tag: &str, extra: &[String]) {
         .into_keys()
         .collect();
     keys.extend_from_slice(extra);
-    store.save(&[], &keys).await.unwrap();
+    store.save(vec![], &keys).await.unwrap();
 }
 
 /// Each record kind, saved then loaded and read back by key, is unchanged.
@@ -131,7 +131,7 @@ pub async fn every_record_kind_round_trips(make: MakeStore<'_>) {
     let tag = "rt-kinds";
     let store = make();
     let records = vec![
-        Record::Torrent(full_torrent(tag, 1)),
+        Record::Torrent(Box::new(full_torrent(tag, 1))),
         torrent(tag, 2),
         search(tag, 42, NOW - 3600),
         Record::Lease(LeaseRecord {
@@ -152,7 +152,7 @@ pub async fn every_record_kind_round_trips(make: MakeStore<'_>) {
             announced: true,
         }),
     ];
-    store.save(&records, &[]).await.unwrap();
+    store.save(records.to_vec(), &[]).await.unwrap();
 
     let loaded = store.load(NOW).await.unwrap();
     for record in &records {
@@ -178,7 +178,7 @@ pub async fn save_applies_puts_and_deletes_together(make: MakeStore<'_>) {
     let tag = "pd-together";
     let store = make();
     let first: Vec<Record> = (0..3).map(|i| search(tag, i, NOW - 100)).collect();
-    store.save(&first, &[]).await.unwrap();
+    store.save(first.to_vec(), &[]).await.unwrap();
 
     let changed = search(tag, 1, NOW);
     let fresh = search(tag, 3, NOW);
@@ -188,7 +188,7 @@ pub async fn save_applies_puts_and_deletes_together(make: MakeStore<'_>) {
         changed.key(),
         format!("search#{tag}#never-existed"),
     ];
-    store.save(&put, &delete).await.unwrap();
+    store.save(put, &delete).await.unwrap();
 
     let ours = tagged(&make().load(NOW).await.unwrap(), tag);
     let expected: Records = [first[2].clone(), changed, fresh]
@@ -204,10 +204,10 @@ pub async fn save_returns_the_count(make: MakeStore<'_>) {
     let tag = "save-count";
     let store = make();
     let put: Vec<Record> = (0..5).map(|i| torrent(tag, i)).collect();
-    assert_eq!(store.save(&put, &[]).await.unwrap(), 5);
+    assert_eq!(store.save(put.to_vec(), &[]).await.unwrap(), 5);
     let delete: Vec<String> = put[..2].iter().map(Record::key).collect();
-    assert_eq!(store.save(&put[2..3], &delete).await.unwrap(), 3);
-    assert_eq!(store.save(&[], &[]).await.unwrap(), 0);
+    assert_eq!(store.save(put[2..3].to_vec(), &delete).await.unwrap(), 3);
+    assert_eq!(store.save(vec![], &[]).await.unwrap(), 0);
     assert_eq!(tagged(&store.load(NOW).await.unwrap(), tag).len(), 3);
     cleanup(store.as_ref(), tag, &[]).await;
 }
@@ -219,7 +219,7 @@ pub async fn load_skips_expired_records(make: MakeStore<'_>) {
     let expiring = |i: usize, at: Epoch| {
         let mut t = full_torrent(tag, i);
         t.expires_at = Some(at);
-        Record::Torrent(t)
+        Record::Torrent(Box::new(t))
     };
     let past = expiring(1, NOW - 1);
     let exactly_now = expiring(2, NOW);
@@ -231,7 +231,7 @@ pub async fn load_skips_expired_records(make: MakeStore<'_>) {
         until: NOW - 86_400,
     });
     let all = [past, exactly_now, future.clone(), never.clone(), old_lease];
-    store.save(&all, &[]).await.unwrap();
+    store.save(all.to_vec(), &[]).await.unwrap();
 
     let ours = tagged(&store.load(NOW).await.unwrap(), tag);
     let keys: BTreeSet<String> = ours.into_keys().collect();
@@ -257,9 +257,9 @@ pub async fn get_of_a_missing_key_is_none(make: MakeStore<'_>) {
     let key = torrent_pk("missing-instance", "ABCDEF");
     assert!(store.get(&key).await.unwrap().is_none());
     let r = torrent("missing-get", 9);
-    store.save(std::slice::from_ref(&r), &[]).await.unwrap();
+    store.save(vec![r.clone()], &[]).await.unwrap();
     assert!(store.get(&r.key()).await.unwrap().is_some());
-    store.save(&[], &[r.key()]).await.unwrap();
+    store.save(vec![], &[r.key()]).await.unwrap();
     assert!(store.get(&r.key()).await.unwrap().is_none());
 }
 
@@ -380,7 +380,7 @@ pub async fn many_records_round_trip(make: MakeStore<'_>) {
     let store = make();
     let n = 3_000;
     let records: Vec<Record> = (0..n).map(|i| search(tag, i as i64, NOW)).collect();
-    assert_eq!(store.save(&records, &[]).await.unwrap(), n);
+    assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), n);
 
     let ours = tagged(&make().load(NOW).await.unwrap(), tag);
     assert_eq!(ours.len(), n, "every record is loaded");
@@ -388,6 +388,6 @@ pub async fn many_records_round_trip(make: MakeStore<'_>) {
         assert_eq!(ours.get(&r.key()), Some(r));
     }
     let keys: Vec<String> = records.iter().map(Record::key).collect();
-    assert_eq!(store.save(&[], &keys).await.unwrap(), n);
+    assert_eq!(store.save(vec![], &keys).await.unwrap(), n);
     assert!(tagged(&store.load(NOW).await.unwrap(), tag).is_empty());
 }

@@ -88,12 +88,12 @@ mod tests {
         assert!(!item.contains_key(EXPIRES_AT));
         assert_eq!(from_dynamo(item).unwrap(), search);
 
-        let torrent = Record::Torrent(TorrentRecord {
+        let torrent = Record::Torrent(Box::new(TorrentRecord {
             instance: "main".into(),
             hash: "ab".into(),
             completed: u64::MAX,
             ..Default::default()
-        });
+        }));
         let item = to_dynamo(&torrent).unwrap();
         assert!(!item.contains_key(EXPIRES_AT));
         assert_eq!(from_dynamo(item).unwrap(), torrent);

@@ -17,6 +17,21 @@ const OPEN_PATIENCE: Duration = Duration::from_secs(5);
 /// Pause between two attempts to open it.
 const OPEN_RETRY: Duration = Duration::from_millis(15);
 
+/// Why a change inside a write transaction failed; either way nothing is committed.
+#[derive(Debug)]
+pub(super) enum ChangeError {
+    /// The database refused.
+    Storage(StorageError),
+    /// The change itself failed (a record that cannot be encoded).
+    Store(StoreError),
+}
+
+impl From<StorageError> for ChangeError {
+    fn from(e: StorageError) -> Self {
+        ChangeError::Storage(e)
+    }
+}
+
 /// The database file, opened and closed around each operation.
 #[derive(Debug, Clone)]
 pub(super) struct DbFile {
@@ -123,7 +138,7 @@ impl DbFile {
     /// Runs `change` in one durable write transaction: all of it is committed, or none.
     pub(super) fn write<F>(&self, change: F) -> Result<(), StoreError>
     where
-        F: FnOnce(&mut Table<&str, &[u8]>) -> Result<(), StorageError>,
+        F: FnOnce(&mut Table<&str, &[u8]>) -> Result<(), ChangeError>,
     {
         let db = self.open_writable()?;
         let mut txn = db
@@ -135,7 +150,10 @@ impl DbFile {
             let mut table = txn
                 .open_table(RECORDS)
                 .map_err(|e| self.unavailable("cannot open table records", e))?;
-            change(&mut table).map_err(|e| self.unavailable("cannot write table records", e))?;
+            change(&mut table).map_err(|e| match e {
+                ChangeError::Storage(e) => self.unavailable("cannot write table records", e),
+                ChangeError::Store(e) => e,
+            })?;
         }
         txn.commit()
             .map_err(|e| self.unavailable("cannot commit", e))
