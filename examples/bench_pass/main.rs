@@ -129,8 +129,10 @@ fn main() {
         "measuring floor: `sweeparr --version` peaks at {:.1} MB through the launcher",
         child::floor_kib(&binary, scratch.path()) as f64 * 1024.0 / 1e6
     );
+    // `BENCH_ONLY=<text>` keeps the scenarios whose label contains it (for profiling one).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let mut results = Vec::new();
-    for scenario in &SCENARIOS {
+    for scenario in SCENARIOS.iter().filter(|s| s.label.contains(&only)) {
         let result = run_scenario(&binary, scenario);
         report::scenario(&result);
         results.push(result);
