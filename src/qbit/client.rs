@@ -152,13 +152,12 @@ impl QbitClient {
     /// list is never held whole beside the torrents made from it.
     pub async fn torrents(&self) -> Result<Vec<Torrent>, QbitError> {
         const ENDPOINT: &str = "torrents/info";
-        let response = self.respond(Verb::Get, ENDPOINT, &[]).await?;
+        let mut response = self.respond(Verb::Get, ENDPOINT, &[]).await?;
         let status = response.status();
         if status != StatusCode::OK {
             let body = self.read_body(ENDPOINT, response).await?;
             return Err(self.http_error(ENDPOINT, status, &body));
         }
-        let mut response = response;
         let mut list = wire::TorrentListReader::default();
         let mut bytes = 0usize;
         while let Some(piece) = response
