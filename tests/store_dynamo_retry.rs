@@ -173,6 +173,28 @@ impl DynamoWorld {
         parse_summary(&self.sweeparr(&["run", "--output", "json"]).await)
     }
 
+    /// Runs a pass that must exit 0 having failed the stalled torrent `hash`, and only that;
+    /// returns its summary.
+    async fn pass_fails(&self, hash: &str) -> Value {
+        let (code, summary) = self.run_json().await;
+        assert_eq!(code, 0, "{summary:#}");
+        assert_eq!(
+            actions(&summary),
+            vec![("fail".into(), hash.to_string(), "done".into())]
+        );
+        summary
+    }
+
+    /// With DynamoDB healthy again, a pass that must exit 0 sending nothing: the one
+    /// blocklist entry stays the only one.
+    async fn next_pass_repeats_nothing(&self) {
+        self.proxy.clear_rules();
+        let (code, summary) = self.run_json().await;
+        assert_eq!(code, 0, "{summary:#}");
+        assert!(actions(&summary).is_empty(), "{summary:#}");
+        assert_eq!(self.world.arr("movies").blocklist().len(), 1);
+    }
+
     /// DynamoDB requests of operation `op` (e.g. `BatchWriteItem`) seen by the proxy, and how
     /// many of them got a fault.
     fn calls(&self, op: &str) -> (usize, usize) {
@@ -216,13 +238,8 @@ async fn whole_pass_on_dynamodb_rides_out_throttling_and_saves() {
         // More than the SDK's own three attempts: the store's retry takes over.
         dynamo_fault("BatchWriteItem", "ThrottlingException", 400, 4),
     ]);
-    let (code, summary) = w.run_json().await;
-    assert_eq!(code, 0, "{summary:#}");
+    let summary = w.pass_fails(&hash).await;
     assert_eq!(summary["status"], "ok");
-    assert_eq!(
-        actions(&summary),
-        vec![("fail".into(), hash.clone(), "done".into())]
-    );
     for (op, throttled) in [("PutItem", 1), ("Scan", 1), ("BatchWriteItem", 4)] {
         let (sent, faulted) = w.calls(op);
         assert_eq!(faulted, throttled, "{op}: {:?}", w.proxy.requests());
@@ -235,11 +252,7 @@ async fn whole_pass_on_dynamodb_rides_out_throttling_and_saves() {
     assert_eq!(w.world.arr("movies").blocklist().len(), 1);
 
     // The next pass reads that state and repeats nothing.
-    w.proxy.clear_rules();
-    let (code, summary) = w.run_json().await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert!(actions(&summary).is_empty(), "{summary:#}");
-    assert_eq!(w.world.arr("movies").blocklist().len(), 1);
+    w.next_pass_repeats_nothing().await;
     let export = w.sweeparr(&["state", "export"]).await;
     assert!(export.status.success(), "{export:?}");
     assert!(String::from_utf8_lossy(&export.stdout).contains(&hash));
@@ -289,12 +302,7 @@ async fn lease_conditional_check_failure_skips_the_pass_and_touches_nothing() {
     assert!(w.record(&hash).await.is_none(), "no state written");
 
     w.store.release_lease("main", "other-run").await.unwrap();
-    let (code, summary) = w.run_json().await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(
-        actions(&summary),
-        vec![("fail".into(), hash.clone(), "done".into())]
-    );
+    w.pass_fails(&hash).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,12 +339,7 @@ async fn dynamodb_failing_after_the_lease_exits_3_acts_on_nothing_and_releases()
 
     // DynamoDB back: the next pass is not blocked and acts.
     w.proxy.clear_rules();
-    let (code, summary) = w.run_json().await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(
-        actions(&summary),
-        vec![("fail".into(), hash.clone(), "done".into())]
-    );
+    w.pass_fails(&hash).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -376,11 +379,7 @@ async fn dynamodb_failing_after_acting_reports_what_was_done_and_nothing_is_repe
     );
 
     // The store back, the next pass finds the download gone and sends nothing again.
-    w.proxy.clear_rules();
-    let (code, summary) = w.run_json().await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert!(actions(&summary).is_empty(), "{summary:#}");
-    assert_eq!(w.world.arr("movies").blocklist().len(), 1);
+    w.next_pass_repeats_nothing().await;
     let rec = w.record(&hash).await.unwrap();
     assert!(rec.intent.is_none() && rec.gone_since.is_some(), "{rec:?}");
 }
