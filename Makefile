@@ -11,7 +11,7 @@ EVENT ?= events/dry-run.json
 # Extra `sam deploy` arguments, e.g. SAM_ARGS='--parameter-overrides ScheduleRate="rate(10 minutes)"'.
 SAM_ARGS ?=
 
-.PHONY: all build test demo run check-config lint lint-infra fmt bench fuzz cloud-figures setup clean lambda invoke deploy
+.PHONY: all build test demo fixtures run check-config lint lint-infra fmt bench fuzz cloud-figures setup clean lambda invoke deploy
 
 all: build
 
@@ -21,16 +21,49 @@ setup:
 build:
 	$(CARGO) build --release
 
-## Run the test suite (unit + integration against real qbittorrent-nox, a fake Arr, moto).
+# The test binaries that start a real qbittorrent-nox (QbitServer::start, World::start).
+# `make test` runs them once more on each of QBT_EXTRA_BUILDS.
+QBT_TESTS := cli_commands crash_e2e deadline_e2e faults_arr_e2e faults_qbit_e2e lambda_e2e \
+	notify_e2e pass_e2e pass_guards qbit_client qbit_harness rules_e2e search_e2e \
+	store_dynamo_retry
+# The qBittorrent builds besides the system one (Debian 12's 4.5): Debian 13 trixie (5.1)
+# and Debian testing (5.3 or later), unpacked by scripts/setup.sh into QBT_CACHE.
+QBT_EXTRA_BUILDS ?= trixie testing
+QBT_CACHE ?= $${SWEEPARR_QBT_CACHE:-$$HOME/.cache/sweeparr/qbt}
+
+## Run the test suite (unit + integration against real qbittorrent-nox, a fake Arr, moto),
+## then the integration tests that start a real qBittorrent again on each extra build.
 ## `crash-points` builds the crash points the crash-consistency tests kill the binary at.
 test: setup
-	$(CARGO) test --all-targets --features crash-points -- --test-threads=4
+	@for build in $(QBT_EXTRA_BUILDS); do \
+		launcher="$(QBT_CACHE)/$$build/run-qbittorrent-nox"; \
+		"$$launcher" --version >/dev/null 2>&1 || { \
+			echo "make test: qBittorrent build $$build is missing or broken ($$launcher); scripts/setup.sh installs it" >&2; \
+			exit 1; }; \
+	done
+	SWEEPARR_QBT_BUILD=bookworm $(CARGO) test --all-targets --features crash-points -- --test-threads=4
+	@failed=""; for build in $(QBT_EXTRA_BUILDS); do \
+		version="$$("$(QBT_CACHE)/$$build/run-qbittorrent-nox" --version | sed -n 's/^qBittorrent v//p')"; \
+		echo "== qBittorrent $$build ($$version): $(QBT_TESTS)"; \
+		start=$$(date +%s); \
+		SWEEPARR_QBT_BUILD=$$build $(CARGO) test --no-fail-fast --features crash-points \
+			$(addprefix --test ,$(QBT_TESTS)) -- --test-threads=4 || failed="$$failed $$build"; \
+		echo "== qBittorrent $$build ($$version): $$(( $$(date +%s) - start ))s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: failed on qBittorrent build(s):$$failed" >&2; exit 1; fi
 
 ## A throwaway loopback qBittorrent with sample torrents and a sample Arr, one pass, printed.
 demo:
-	@SWEEPARR_SETUP_DYNAMO=0 scripts/setup.sh
+	@SWEEPARR_SETUP_DYNAMO=0 SWEEPARR_SETUP_QBT_BUILDS=0 scripts/setup.sh
 	$(CARGO) build --quiet --bin sweeparr
 	$(CARGO) run --quiet --example demo
+
+## Real WebUI replies of each qBittorrent build (all three unless given FIXTURE_BUILDS=...),
+## scrubbed of temp paths, ports and times, into tests/fixtures/<build>/ (scripts/record_fixtures.py).
+FIXTURE_BUILDS ?=
+fixtures:
+	@SWEEPARR_SETUP_DYNAMO=0 scripts/setup.sh
+	scripts/record_fixtures.py $(FIXTURE_BUILDS)
 
 ## One pass with ./sweeparr.toml (or $$SWEEPARR_CONFIG).
 run:

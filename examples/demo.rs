@@ -123,7 +123,7 @@ async fn main() {
     std::fs::write(
         &config,
         format!(
-            r#"# Written by `make demo`. Thresholds are tiny so that one pass shows every kind of action.
+            r#"# Written by `make demo`. Thresholds are tiny so that two passes show every kind of action.
 [run]
 ignore_younger_than = "0s"
 
@@ -157,7 +157,17 @@ ratio = 0.0          # any ratio: an imported torrent may go at once (the defaul
         config_arg
     );
     sweeparr_cli(&["plan", "--config", &config_arg]).await;
-    println!("\n== sweeparr run --config {}", config_arg);
+    println!(
+        "\n== sweeparr run --config {}   (the stalled download is watched from now on)",
+        config_arg
+    );
+    sweeparr_cli(&["run", "--config", &config_arg]).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    println!(
+        "\n== the next pass, 2.5 s later (as cron would run it): watched stalled for longer than \
+         stalled_after, the stalled download is failed through Radarr; Radarr imported Sintel \
+         meanwhile, so it goes too"
+    );
     sweeparr_cli(&["run", "--config", &config_arg]).await;
 
     println!("\n== what the sample Radarr received");
@@ -181,10 +191,6 @@ ratio = 0.0          # any ratio: an imported torrent may go at once (the defaul
             info["state"].as_str().unwrap_or("")
         );
     }
-    println!(
-        "\n== the next pass (as cron would run it): Radarr imported Sintel meanwhile, so it goes too"
-    );
-    sweeparr_cli(&["run", "--config", &config_arg]).await;
     println!(
         "\nstate kept in {}; the servers stop now.",
         dir.join("state").display()

@@ -10,7 +10,7 @@ use tracing::{Instrument, info, info_span, warn};
 
 use crate::arr::RemoveOutcome;
 use crate::clients::Clients;
-use crate::decide::{Action, Op};
+use crate::decide::{Action, ClientSide, Op};
 use crate::summary::Outcome;
 
 /// What happened to one action.
@@ -142,13 +142,28 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             arr: name,
             queue_id,
             skip_redownload,
-        } => match arr(name)?
-            .remove_from_queue(*queue_id, *skip_redownload)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => Ok(()),
-        },
+            client,
+        } => {
+            let from_client = *client == ClientSide::ArrRemoves;
+            match arr(name)?
+                .remove_from_queue(*queue_id, *skip_redownload, from_client)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => {}
+            }
+            match client {
+                ClientSide::ArrRemoves => Ok(()),
+                ClientSide::KeepTagged => qbit()?
+                    .add_tags(&hashes(), &[crate::decide::TAG_FAILED.to_string()])
+                    .await
+                    .map_err(|e| format!("failed through the Arr, but not tagged: {e}")),
+                ClientSide::RemoveKeepFiles => qbit()?
+                    .delete(&hashes(), false)
+                    .await
+                    .map_err(|e| format!("failed through the Arr, but not removed: {e}")),
+            }
+        }
         Op::ClientDelete { delete_files } => qbit()?
             .delete(&hashes(), *delete_files)
             .await
@@ -164,6 +179,8 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Op::Recheck => qbit()?.recheck(&hashes()).await.map_err(|e| e.to_string()),
+        // Always planned skipped: nothing to send.
+        Op::Report => Ok(()),
         Op::AddTags { tags } => qbit()?
             .add_tags(&hashes(), tags)
             .await

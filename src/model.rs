@@ -97,6 +97,14 @@ impl Status {
         matches!(self, Status::StalledDl | Status::MetaDl)
     }
 
+    /// True for the states of a download that is meant to be receiving data.
+    pub fn is_downloading(self) -> bool {
+        matches!(
+            self,
+            Status::Downloading | Status::StalledDl | Status::MetaDl
+        )
+    }
+
     /// True while qBittorrent is verifying or relocating data: no verdict is given then.
     pub fn is_busy(self) -> bool {
         matches!(
@@ -152,7 +160,8 @@ pub struct Torrent {
     pub content_path: String,
     /// Base directory.
     pub save_path: String,
-    /// URL of the first working tracker, "" when none works.
+    /// qBittorrent's `tracker` field: on 4.x/5.0 the last tracker that ever worked, on 5.1+
+    /// the first tracker. A host to match rules on, never a health signal.
     pub tracker: String,
     /// Number of trackers (pseudo-trackers excluded).
     pub trackers_count: u32,
@@ -176,6 +185,10 @@ pub struct Torrent {
     /// Per-torrent inactive seeding time limit in minutes (4.6+): -2 global, -1 none;
     /// `None` on releases without it.
     pub inactive_seeding_time_limit: Option<i64>,
+    /// Whether a tracker of the torrent reports an error or cannot be reached, as the
+    /// torrent list of qBittorrent 5.2+ flags it (`has_tracker_error`,
+    /// `has_other_announce_error`); `None` on builds whose list does not say.
+    pub tracker_error: Option<bool>,
 }
 
 impl Torrent {
@@ -235,6 +248,33 @@ pub enum ApiGeneration {
     V5,
 }
 
+/// `server_state.connection_status` of `sync/maindata`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// `connected`: incoming connections work.
+    Connected,
+    /// `firewalled`: outgoing only, still downloading.
+    Firewalled,
+    /// `disconnected`: no network (VPN down, interface gone).
+    Disconnected,
+    /// Not reported, or a value this release does not know.
+    #[default]
+    Unknown,
+}
+
+impl Connection {
+    /// Maps qBittorrent's string.
+    pub fn from_qbit(status: &str) -> Connection {
+        match status {
+            "connected" => Connection::Connected,
+            "firewalled" => Connection::Firewalled,
+            "disconnected" => Connection::Disconnected,
+            _ => Connection::Unknown,
+        }
+    }
+}
+
 /// What one scan learnt about one qBittorrent instance.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceSnapshot {
@@ -252,6 +292,13 @@ pub struct InstanceSnapshot {
     pub torrents: Vec<Torrent>,
     /// Existing categories.
     pub categories: Vec<String>,
+    /// Network state of the instance (`server_state.connection_status`).
+    pub connection: Connection,
+    /// Free bytes in the default save folder (`server_state.free_space_on_disk`), when told.
+    pub free_space: Option<u64>,
+    /// The version was read from the instance this pass (not taken from state): the next
+    /// save remembers it.
+    pub version_read: bool,
     /// Tracker lists fetched for the torrents whose verdict needs them, by hash.
     pub trackers: BTreeMap<String, Vec<Tracker>>,
     /// File lists fetched for torrents not checked before, by hash.
@@ -355,6 +402,20 @@ pub struct ArrSnapshot {
     /// What scheduled searches need, read this pass; `None` when searches are off for this
     /// Arr, the pass is narrowed to hashes, or the reads failed (no search then).
     pub search: Option<SearchScan>,
+    /// Its health check, read only when a direct deletion of one of its torrents is planned.
+    pub health: ArrHealth,
+}
+
+/// What an Arr's health check said of its download clients this pass.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ArrHealth {
+    /// Not read (no direct deletion planned, or not yet).
+    #[default]
+    NotRead,
+    /// Read: its download-client problems ("source: message"), none when all is well.
+    Read(Vec<String>),
+    /// The read failed (why, never a secret).
+    Unreadable(String),
 }
 
 /// Why an item is on a wanted list.

@@ -128,7 +128,7 @@ async fn leased_pass(
     let state = store.load(now).await?;
     summary.state.loaded = state.len();
 
-    clients.begin_pass();
+    clients.begin_pass(&state);
     let mut snapshot = scan::scan_lists(clients, &opts.scope.instances, act_deadline).await;
     let details = decide::details_needed(&snapshot, &state, config, &opts.scope, now);
     // A pass narrowed to hashes (a torrent-finished hook) does no scheduled search.
@@ -154,6 +154,11 @@ async fn leased_pass(
     summarise_scan(summary, &snapshot);
 
     let mut plan = decide::decide(&snapshot, &state, config, &opts.scope, now);
+    if !plan.needs_health.is_empty() {
+        // A direct deletion is planned: read those Arrs' health checks, then decide again.
+        scan::scan_health(clients, &mut snapshot, &plan.needs_health, act_deadline).await;
+        plan = decide::decide(&snapshot, &state, config, &opts.scope, now);
+    }
     // Nothing after this reads the scan (torrent lists, file lists): free it before acting.
     drop(snapshot);
     info!(
@@ -219,6 +224,7 @@ async fn leased_pass(
         .filter_map(|k| records.get(k).cloned())
         .collect();
     last.extend(told.put);
+    last.extend(clients.versions_to_remember(&state, now));
     if !summary.actions.is_empty() || summary.status != RunStatus::Ok {
         last.push(Record::Run(RunRecord {
             run_id: opts.run_id.clone(),
@@ -323,6 +329,7 @@ fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epo
         t.intent = None;
         if r.outcome == Outcome::Done {
             match a.kind {
+                ActionKind::Fail if !a.removes_from_client() => t.failed_kept_at = Some(now),
                 ActionKind::Fail | ActionKind::Remove | ActionKind::Delete => {
                     t.removed_at = Some(now)
                 }

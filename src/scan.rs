@@ -9,13 +9,16 @@ use tracing::{Instrument, info_span, warn};
 
 use crate::clients::Clients;
 use crate::decide::DetailRequests;
-use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot};
+use crate::model::{ArrHealth, ArrSnapshot, InstanceSnapshot, Snapshot};
 use crate::qbit::QbitError;
 
 /// Detail requests in flight at once per instance or Arr.
 const DETAIL_CONCURRENCY: usize = 8;
 
-/// Lists torrents and categories of every instance and the queue of every Arr.
+/// Lists torrents, categories and server state of every instance (one `sync/maindata`
+/// request each, after a login unless an API key is used) and the queue of every Arr.
+/// The version of an instance is read only when not remembered from an earlier pass
+/// ([`crate::qbit::QbitClient::remember`]) or when the list shows it changed.
 /// `only` limits which instances are read (`--instance`); empty = all. An instance or Arr
 /// that has not answered by `deadline` counts as unreachable.
 pub async fn scan_lists(
@@ -36,11 +39,18 @@ pub async fn scan_lists(
                     ..Default::default()
                 };
                 let read = async {
-                    let info = client.connect().await?;
+                    let data = client.list().await?;
+                    let info = match client.server_info() {
+                        Some(known) if !data.shape.contradicts(&known.api_version) => known,
+                        _ => client.read_version().await?,
+                    };
                     snap.version = Some(info.version);
                     snap.api_version = Some(info.api_version);
-                    snap.torrents = client.torrents().await?;
-                    snap.categories = client.categories().await?;
+                    snap.version_read = client.version_read();
+                    snap.torrents = data.torrents;
+                    snap.categories = data.categories;
+                    snap.connection = data.connection;
+                    snap.free_space = data.free_space;
                     Ok::<_, crate::qbit::QbitError>(())
                 };
                 match within(deadline, read).await {
@@ -69,6 +79,7 @@ pub async fn scan_lists(
                 queue: Default::default(),
                 history: Default::default(),
                 search: None,
+                health: Default::default(),
             };
             let read = async {
                 let status = client.status().await?;
@@ -234,6 +245,41 @@ fn unless_gone<T>(res: Result<T, QbitError>) -> Result<Option<T>, QbitError> {
         Ok(v) => Ok(Some(v)),
         Err(QbitError::Http { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// Reads the health checks of `arrs` into `snapshot` (one `GET health` each). A read that
+/// fails, or does not end by `deadline`, is [`ArrHealth::Unreadable`]: nothing is deleted
+/// directly for that Arr then.
+pub async fn scan_health(
+    clients: &Clients,
+    snapshot: &mut Snapshot,
+    arrs: &std::collections::BTreeSet<String>,
+    deadline: Instant,
+) {
+    let reads = arrs.iter().filter_map(|name| {
+        let client = clients.arr.get(name)?;
+        Some(async move {
+            let res = within(deadline, client.download_client_problems()).await;
+            (name, res)
+        })
+    });
+    for (name, res) in futures::future::join_all(reads).await {
+        let Some(arr) = snapshot.arrs.iter_mut().find(|a| &a.name == name) else {
+            continue;
+        };
+        arr.health = match res {
+            Ok(problems) => {
+                if !problems.is_empty() {
+                    warn!(arr = %name, problem = %problems[0], "download-client problem: nothing deleted directly");
+                }
+                ArrHealth::Read(problems)
+            }
+            Err(e) => {
+                warn!(arr = %name, error = %e, "health check unreadable: nothing deleted directly");
+                ArrHealth::Unreadable(e)
+            }
+        };
     }
 }
 

@@ -36,8 +36,13 @@ fn config(kind: ArrKind, url: &str, key: &str) -> ArrConfig {
             max_eta: None,
             unavailable_after: None,
             remove_unregistered: true,
+            tracker_recheck: std::time::Duration::from_secs(3600),
             blocked_extensions: Vec::new(),
             failed_import_after: None,
+            failed_import_ignore: Vec::new(),
+            min_speed: None,
+            slow_after: std::time::Duration::from_secs(3600),
+            private: sweeparr::config::PrivatePolicy::Keep,
             research: true,
         },
         seeding: Seeding {
@@ -253,7 +258,7 @@ async fn remove_sends_one_blocklisting_delete_and_the_whole_download_leaves_the_
     fake.clear_requests();
 
     let outcome = client
-        .remove_from_queue(ids[0], false)
+        .remove_from_queue(ids[0], false, true)
         .await
         .expect("remove");
     assert_eq!(outcome, RemoveOutcome::Removed);
@@ -274,17 +279,52 @@ async fn remove_sends_one_blocklisting_delete_and_the_whole_download_leaves_the_
     );
 
     let again = client
-        .remove_from_queue(ids[1], false)
+        .remove_from_queue(ids[1], false, true)
         .await
         .expect("second remove");
     assert_eq!(again, RemoveOutcome::AlreadyGone);
 }
 
 #[tokio::test]
+async fn remove_keeping_the_torrent_in_the_client_still_blocklists() {
+    let fake = fake(ArrKind::Radarr);
+    let ids = fake.add_download(FakeDownload::new(&hash(6), "Private.Movie.2021"));
+    fake.clear_requests();
+    let outcome = client(&fake)
+        .remove_from_queue(ids[0], false, false)
+        .await
+        .unwrap();
+    assert_eq!(outcome, RemoveOutcome::Removed);
+    assert_eq!(fake.requests()[0].param("removeFromClient"), Some("false"));
+    assert_eq!(fake.blocklist().len(), 1);
+    assert!(fake.removed_from_client().is_empty(), "left in the client");
+    assert!(!fake.in_queue(&hash(6)));
+}
+
+#[tokio::test]
+async fn health_lists_only_download_client_problems() {
+    let fake = fake(ArrKind::Lidarr);
+    let c = client(&fake);
+    assert!(c.download_client_problems().await.unwrap().is_empty());
+    fake.set_health(vec![
+        serde_json::json!({"id": 1, "source": "IndexerRssCheck", "type": "warning", "message": "rss"}),
+        serde_json::json!({"id": 2, "source": "DownloadClientCheck", "type": "error", "message": "Unable to communicate with qBittorrent"}),
+    ]);
+    assert_eq!(
+        c.download_client_problems().await.unwrap(),
+        vec!["DownloadClientCheck: Unable to communicate with qBittorrent".to_string()]
+    );
+    assert_eq!(fake.requests().last().unwrap().path, "/api/v1/health");
+}
+
+#[tokio::test]
 async fn remove_with_skip_redownload_searches_nothing() {
     let fake = fake(ArrKind::Radarr);
     let ids = fake.add_download(FakeDownload::new(&hash(5), "Movie.2020"));
-    let outcome = client(&fake).remove_from_queue(ids[0], true).await.unwrap();
+    let outcome = client(&fake)
+        .remove_from_queue(ids[0], true, true)
+        .await
+        .unwrap();
     assert_eq!(outcome, RemoveOutcome::Removed);
     assert_eq!(fake.requests()[0].param("skipRedownload"), Some("true"));
     assert!(fake.searches().is_empty());
@@ -356,12 +396,16 @@ async fn imported_needs_an_import_event_for_that_exact_download() {
 }
 
 #[tokio::test]
-async fn lidarr_track_file_import_counts_as_imported() {
+async fn lidarr_counts_as_imported_only_on_download_imported_not_per_track() {
     let fake = fake(ArrKind::Lidarr);
     let client = client(&fake);
     fake.add_history(&hash(10), "downloadFolderImported");
     assert!(!client.imported(&hash(10)).await.unwrap());
+    // Lidarr writes one per track, also when the album is imported only in part.
     fake.add_history(&hash(10), "trackFileImported");
+    fake.add_history(&hash(10), "albumImportIncomplete");
+    assert!(!client.imported(&hash(10)).await.unwrap());
+    fake.add_history(&hash(10), "downloadImported");
     assert!(client.imported(&hash(10)).await.unwrap());
 }
 

@@ -92,7 +92,10 @@ async fn state_commands_list_show_export_and_forget_records() {
 async fn text_output_is_a_table_and_a_total() {
     let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
     w.extra = "[health]\nstalled_after = \"1s\"\n".into();
-    w.add_stalled("main", "table.row.mkv", "radarr", &[]).await;
+    let hash = w.add_stalled("main", "table.row.mkv", "radarr", &[]).await;
+    w.queue("movies", &hash, "downloading", vec![1]);
+    // The stall clock counts from the first pass that watched it stalled.
+    w.watch().await;
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let out = w.sweeparr(&["plan"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);

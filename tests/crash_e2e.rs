@@ -178,8 +178,11 @@ impl Round {
     }
 }
 
-fn progress_at(record: &Value) -> i64 {
-    record["progress_at"].as_i64().expect("progress_at")
+/// The stall clock of a record: the first pass of its run of stalled passes.
+fn stall_clock(record: &Value) -> i64 {
+    record["stalled_since"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no stall clock in {record}"))
 }
 
 /// One crash point on one backend; returns a line for the figures.
@@ -187,19 +190,21 @@ async fn crash_round(h: &Harness, point: Point, round: usize) -> String {
     let w = &h.w;
     let tag = format!("{}-{}", h.name(), point.as_str());
 
-    // A normal pass first observes the under-threshold torrent and saves its clock.
+    // A normal pass first observes the under-threshold torrent and the one to fail, and
+    // saves their stall clocks.
     let under = w
         .add_stalled("main", &format!("under.{tag}.mkv"), "sonarr", &[])
         .await;
-    let (code, summary) = h.run().await;
-    assert_eq!(code, 0, "{tag}: first pass {summary:#}");
-    let clock = progress_at(&h.torrent_record(&under).await);
-
-    // Work for the pass that will be killed: one fail, one import.
     let failing = w
         .add_stalled("main", &format!("failing.{tag}.mkv"), "radarr", &[])
         .await;
     let failing_ids = w.queue("movies", &failing, "downloading", vec![100 + round as i64]);
+    let (code, summary) = h.run().await;
+    assert_eq!(code, 0, "{tag}: first pass {summary:#}");
+    let clock = stall_clock(&h.torrent_record(&under).await);
+
+    // Work for the pass that will be killed: one fail (watched stalled since the first
+    // pass), one import.
     let (complete, _) = w
         .add_complete("main", &format!("complete.{tag}.mkv"), "radarr", &[])
         .await;
@@ -309,7 +314,7 @@ async fn crash_round(h: &Harness, point: Point, round: usize) -> String {
         .iter()
         .find(|rec| rec["kind"] == "torrent" && rec["hash"] == r.under.as_str())
         .expect("under-threshold record");
-    assert_eq!(progress_at(under_now), clock, "{tag}: stall clock reset");
+    assert_eq!(stall_clock(under_now), clock, "{tag}: stall clock reset");
     assert!(w.qbit("main").torrent_hashes().await.contains(&r.under));
     // No intent survives the next pass.
     for rec in &records {

@@ -33,8 +33,10 @@ fn extra() -> String {
     )
 }
 
-/// Adds the stalled torrents (queued in the Arr when `queued`) and waits past the threshold.
-async fn stalled_torrents(w: &World, queued: bool) -> Vec<String> {
+/// Adds the stalled torrents (queued in the Arr when `queued`), runs a first pass with `env`
+/// (it starts their stall clocks and, for those the Arr does not hold, their absence from its
+/// queue) and waits past the threshold.
+async fn stalled_torrents(w: &World, queued: bool, env: &[(String, String)]) -> Vec<String> {
     let mut hashes = vec![];
     for i in 0..TORRENTS {
         let hash = w
@@ -45,6 +47,14 @@ async fn stalled_torrents(w: &World, queued: bool) -> Vec<String> {
         }
         hashes.push(hash);
     }
+    let (code, summary, _) = timed_run(w, env).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert!(
+        summary["actions"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
+        "the watching pass acted: {summary:#}"
+    );
     tokio::time::sleep(Duration::from_millis(2200)).await;
     hashes
 }
@@ -147,7 +157,7 @@ async fn slow_arr_deletes_stop_at_the_deadline_then_state_is_saved_and_the_lease
     let proxy = FaultProxy::start(&w.arr("movies").url());
     w.routes.push((w.arr("movies").url(), proxy.url()));
     w.extra = extra();
-    let hashes = stalled_torrents(&w, true).await;
+    let hashes = stalled_torrents(&w, true, &[]).await;
     proxy.set_rules(vec![
         Rule::new("/queue/", Fault::Delay(SLOW)).method("DELETE"),
     ]);
@@ -220,9 +230,9 @@ async fn slow_qbittorrent_deletes_stop_at_the_deadline_with_dynamodb_state() {
     w.routes.push((w.qbit("main").url(), proxy.url()));
     w.extra = extra();
     // Not in the Arr's queue: sweeparr deletes them from qBittorrent itself.
-    let hashes = stalled_torrents(&w, false).await;
-    proxy.set_rules(vec![Rule::new("torrents/delete", Fault::Delay(SLOW))]);
     let env = helpers::moto::binary_env(&endpoint.url, "sweeparr", w.dir.path());
+    let hashes = stalled_torrents(&w, false, &env).await;
+    proxy.set_rules(vec![Rule::new("torrents/delete", Fault::Delay(SLOW))]);
 
     let (code, summary, took) = timed_run(&w, &env).await;
     let done = check_deadline_summary(&summary, code, took);

@@ -57,3 +57,26 @@ fn every_rule_example_in_the_readme_loads() {
         assert!(!config.rules.is_empty(), "{example}");
     }
 }
+
+#[test]
+fn the_private_cleanup_rule_of_the_readme_loads_and_matches_only_kept_failed_torrents() {
+    let text = readme();
+    let section = text
+        .split("\n## Never destroy a good download\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Never destroy a good download section");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a rule example");
+    // Indented inside a list item in the README.
+    let example: String = example
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    let config = sweeparr::config::load_str(&example, "README.md", Path::new("/"), &|_| None)
+        .unwrap_or_else(|e| panic!("{e}\n{example}"));
+    assert_eq!(config.rules.len(), 1);
+}

@@ -56,8 +56,10 @@ async fn arr_queue_faults_spare_its_category_and_other_arrs_work() {
             .await;
         w.queue("tv", &show, "downloading", vec![i as i64 + 1]);
         movies.push(movie.clone());
-        let_stall().await;
         proxy.set_rules(vec![Rule::new("/queue", fault).method("GET")]);
+        // A first pass under the same fault starts the stall clocks and removes nothing.
+        w.watch().await;
+        let_stall().await;
         let (code, summary) = w.run_json(&[]).await;
         proxy.clear_rules();
 
@@ -123,6 +125,7 @@ async fn arr_failing_on_the_delete_is_retried_once_by_the_next_pass() {
             .add_stalled("main", &format!("delfault.{i}.mkv"), "radarr", &[])
             .await;
         w.queue("movies", &hash, "downloading", vec![i as i64 + 1]);
+        w.watch().await;
         let_stall().await;
         let blocked = arr.blocklist().len();
         let deletes = arr_deletes(arr);

@@ -4,6 +4,11 @@
 //! not read, still processes the other instance, names the fault in the summary, exits 1,
 //! and keeps that instance's records as they were; once the fault is gone, the next pass
 //! acts normally. Faults that can be ridden out (slow answers, an expired session) are.
+//!
+//! The torrent list is one `sync/maindata` request. The version (`app/version`,
+//! `app/webapiVersion`) is read only when none is remembered (a fresh state, or the
+//! `instance#` record dropped), so faults on it are injected on such passes, and a pass with
+//! the version remembered is checked not to ask for it at all.
 
 mod helpers;
 
@@ -13,6 +18,50 @@ use helpers::fault_proxy::{Fault, FaultProxy, Rule};
 use helpers::results::{entry, export, let_stall, torrents_of, writes};
 use helpers::world::{World, actions};
 use sweeparr::model::ArrKind;
+use sweeparr::state::file::FileStore;
+use sweeparr::state::{Record, Store};
+
+/// Drops the version remembered for `instance` (its `instance#<name>` record) and nothing
+/// else, as if the state were fresh for it: the next pass reads the version again. Panics
+/// when no version was remembered.
+async fn forget_version(w: &World, instance: &str) {
+    let store = FileStore::open(&w.state_dir()).expect("open the state folder");
+    let key = sweeparr::state::record::instance_pk(instance);
+    match store.get(&key).await.expect("read the state") {
+        Some(Record::Instance(_)) => {}
+        other => panic!("no version remembered for {instance}: {other:?}"),
+    }
+    store
+        .save(vec![], &[key])
+        .await
+        .expect("drop the instance record");
+}
+
+/// A torrent record without the runs of passes its clocks count (an unreachable instance
+/// ends them, and keeps everything else).
+fn without_runs(record: &serde_json::Value) -> serde_json::Value {
+    let mut r = record.clone();
+    if let Some(map) = r.as_object_mut() {
+        for key in [
+            "stalled_since",
+            "eta_over_since",
+            "unavailable_since",
+            "downloading_since",
+            "downloading_from",
+        ] {
+            map.remove(key);
+        }
+    }
+    r
+}
+
+/// The version an exported state remembers for `instance`, if any.
+fn remembered_version(records: &[serde_json::Value], instance: &str) -> Option<String> {
+    records
+        .iter()
+        .find(|r| r["kind"] == "instance" && r["name"] == instance)
+        .map(|r| r["version"].as_str().unwrap_or("").to_string())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processed() {
@@ -29,35 +78,47 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
         actions(&summary).iter().all(|a| a.0 != "fail"),
         "{summary:#}"
     );
-    let before = torrents_of(&export(&w).await, "box");
+    let records = export(&w).await;
+    let before = torrents_of(&records, "box");
     assert_eq!(before.len(), 1, "the box torrent has a record");
+    assert!(before[0]["stalled_since"].is_i64(), "its stall clock runs");
+    let version = w.qbit("box").build().version.clone();
+    assert_eq!(
+        remembered_version(&records, "box").as_deref(),
+        Some(version.as_str()),
+        "the first pass remembers the version it read"
+    );
+    assert_eq!(proxy.count("app/version"), 1, "{:?}", proxy.requests());
+    assert_eq!(proxy.count("app/webapiVersion"), 1);
 
     w.extra = "http_timeout = \"5s\"\n[health]\nstalled_after = \"1s\"\n".into();
+    // Faults on the version come last: each runs with the version forgotten, so that it is
+    // read, and leaves it unread for the cases after it.
     let cases: Vec<(&str, Rule, &[&str])> = vec![
         (
-            "500 on torrents/info",
-            Rule::new("torrents/info", Fault::status(500, "Internal Server Error")),
-            &["torrents/info", "HTTP 500"],
+            "500 on sync/maindata",
+            Rule::new("sync/maindata", Fault::status(500, "Internal Server Error")),
+            &["sync/maindata", "HTTP 500"],
         ),
         (
-            "no answer to torrents/info",
-            Rule::new("torrents/info", Fault::Hang),
-            &["torrents/info", "unreachable", "timed out"],
+            "no answer to sync/maindata",
+            Rule::new("sync/maindata", Fault::Hang),
+            &["sync/maindata", "unreachable", "timed out"],
         ),
         (
-            "connection closed on torrents/info",
-            Rule::new("torrents/info", Fault::Close),
-            &["torrents/info", "unreachable"],
+            "connection closed on sync/maindata",
+            Rule::new("sync/maindata", Fault::Close),
+            &["sync/maindata", "unreachable"],
         ),
         (
-            "truncated torrents/info",
-            Rule::new("torrents/info", Fault::Truncate),
-            &["torrents/info", "unreadable reply"],
+            "truncated sync/maindata",
+            Rule::new("sync/maindata", Fault::Truncate),
+            &["sync/maindata", "unreadable reply"],
         ),
         (
-            "malformed torrents/info",
-            Rule::new("torrents/info", Fault::Malformed),
-            &["torrents/info", "unreadable reply"],
+            "malformed sync/maindata",
+            Rule::new("sync/maindata", Fault::Malformed),
+            &["sync/maindata", "unreadable reply"],
         ),
         (
             "403 on auth/login (banned)",
@@ -78,12 +139,20 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
             &["app/webapiVersion"],
         ),
     ];
+    let mut version_known = true;
     for (i, (what, rule, names)) in cases.into_iter().enumerate() {
+        let version_fault = what.contains("app/");
+        if version_fault && version_known {
+            forget_version(&w, "box").await;
+            version_known = false;
+        }
         let on_main = w
             .add_stalled("main", &format!("main.stalled.{i}.mkv"), "radarr", &[])
             .await;
-        let_stall().await;
         proxy.set_rules(vec![rule]);
+        // A first pass under the same fault starts the other instance's stall clock.
+        w.watch().await;
+        let_stall().await;
         proxy.clear_log();
         let (code, summary) = w.run_json(&[]).await;
         proxy.clear_rules();
@@ -116,6 +185,26 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
         if what.contains("banned") {
             assert_eq!(proxy.count("auth/login"), 1, "{what}: a ban is not retried");
         }
+        if version_fault {
+            assert_eq!(
+                (proxy.count("sync/maindata"), proxy.count("app/version")),
+                (1, 1),
+                "{what}: the list, then the version: {:?}",
+                proxy.requests()
+            );
+            assert_eq!(
+                remembered_version(&export(&w).await, "box"),
+                None,
+                "{what}: a version not read is not remembered"
+            );
+        } else {
+            assert_eq!(
+                proxy.count("app/"),
+                0,
+                "{what}: the remembered version is not read again: {:?}",
+                proxy.requests()
+            );
+        }
         assert!(
             w.qbit("box").torrent_hashes().await.contains(&on_box),
             "{what}"
@@ -126,17 +215,32 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
                 .await,
             "{what}: the other instance's stalled torrent is gone"
         );
+        let kept = torrents_of(&export(&w).await, "box");
         assert_eq!(
-            torrents_of(&export(&w).await, "box"),
-            before,
+            kept.iter().map(without_runs).collect::<Vec<_>>(),
+            before.iter().map(without_runs).collect::<Vec<_>>(),
             "{what}: the records of the faulty instance are kept as they were"
+        );
+        assert!(
+            kept[0].get("stalled_since").is_none(),
+            "{what}: but a pass that cannot see the torrent ends its stall run: {:?}",
+            kept[0]
         );
     }
 
-    // The fault gone, the next pass acts on that instance as usual.
+    // The fault gone, the next pass reads the version the faulty passes could not, and
+    // starts the stall clock again: sweeparr did not watch the torrent while it could not
+    // see it. The pass after acts on that instance as usual.
+    proxy.clear_log();
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
     assert_eq!(summary["status"], "ok");
+    assert!(actions(&summary).is_empty(), "{summary:#}");
+    assert_eq!(proxy.count("app/version"), 1, "{:?}", proxy.requests());
+    assert_eq!(proxy.count("app/webapiVersion"), 1);
+    let_stall().await;
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
     assert_eq!(
         actions(&summary),
         vec![("fail".into(), on_box.clone(), "done".into())]
@@ -146,11 +250,49 @@ async fn qbittorrent_faults_leave_that_instance_untouched_and_the_other_processe
             .wait_for_gone(&on_box, helpers::world::WAIT)
             .await
     );
-    let after = torrents_of(&export(&w).await, "box");
+    let records = export(&w).await;
+    let after = torrents_of(&records, "box");
     assert_eq!(
         after[0]["progress_at"], before[0]["progress_at"],
-        "the stall clock kept through the faulty passes"
+        "no new bytes seen through the faulty passes"
     );
+    assert_eq!(
+        remembered_version(&records, "box").as_deref(),
+        Some(version.as_str())
+    );
+
+    // With the version remembered, faults on it do not bite: the version is not asked for,
+    // and a steady pass costs the instance exactly a login and the list.
+    proxy.set_rules(vec![
+        Rule::new("app/version", Fault::status(500, "")),
+        Rule::new("app/webapiVersion", Fault::Truncate),
+    ]);
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    proxy.clear_rules();
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(summary["status"], "ok");
+    let steady = entry(&summary, "instances", "box");
+    assert_eq!(steady["reachable"], true, "{steady}");
+    assert_eq!(
+        steady["version"],
+        version.as_str(),
+        "the remembered version: {steady}"
+    );
+    let sent: Vec<(String, String)> = proxy
+        .requests()
+        .into_iter()
+        .map(|s| (s.method, s.target))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("POST".to_string(), "/api/v2/auth/login".to_string()),
+            ("GET".to_string(), "/api/v2/sync/maindata?rid=0".to_string()),
+        ],
+        "a steady pass: login and list, no version read"
+    );
+    assert_eq!(proxy.faulted(""), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,6 +304,7 @@ async fn slow_qbittorrent_within_the_timeout_is_reachable_and_acted_on() {
     let hash = w
         .add_stalled("box", "slow.stalled.mkv", "radarr", &[])
         .await;
+    w.watch().await;
     let_stall().await;
     // Every request waits 1 s before it reaches qBittorrent.
     proxy.set_rules(vec![Rule::new("", Fault::Delay(Duration::from_secs(1)))]);
@@ -173,7 +316,7 @@ async fn slow_qbittorrent_within_the_timeout_is_reachable_and_acted_on() {
         actions(&summary),
         vec![("fail".into(), hash.clone(), "done".into())]
     );
-    assert!(proxy.faulted("torrents/info") >= 1 && proxy.faulted("torrents/delete") == 1);
+    assert!(proxy.faulted("sync/maindata") >= 1 && proxy.faulted("torrents/delete") == 1);
     assert!(
         w.qbit("box")
             .wait_for_gone(&hash, helpers::world::WAIT)
@@ -188,11 +331,13 @@ async fn expired_session_is_renewed_once_and_the_pass_goes_on() {
     w.routes.push((w.qbit("box").url(), proxy.url()));
     w.extra = "[health]\nstalled_after = \"1s\"\n".into();
     let hash = w.add_stalled("box", "expired.mkv", "radarr", &[]).await;
+    w.watch().await;
     let_stall().await;
+    proxy.clear_log();
     // qBittorrent forgets the session once while listing and once while deleting.
     let forbidden = || Fault::status(403, "Forbidden");
     proxy.set_rules(vec![
-        Rule::new("torrents/info", forbidden()).nth(1),
+        Rule::new("sync/maindata", forbidden()).nth(1),
         Rule::new("torrents/delete", forbidden()).nth(1),
     ]);
     let (code, summary) = w.run_json(&[]).await;
@@ -203,6 +348,11 @@ async fn expired_session_is_renewed_once_and_the_pass_goes_on() {
         vec![("fail".into(), hash.clone(), "done".into())]
     );
     assert_eq!(proxy.count("auth/login"), 3, "one login, one per expiry");
+    assert_eq!(
+        proxy.count("sync/maindata"),
+        2,
+        "the list repeated once after the new login"
+    );
     assert_eq!(
         proxy.count("torrents/delete"),
         2,
@@ -245,7 +395,7 @@ async fn detail_faults_give_no_verdict_until_the_detail_is_read() {
         .trackers_of(&unregistered)
         .await
         .iter()
-        .any(|t| t["status"] == 4)
+        .any(helpers::qbit::tracker_failed)
     {
         assert!(std::time::Instant::now() < deadline, "tracker never failed");
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -1,12 +1,16 @@
 //! Hostile replies: what a broken, old, future or malicious qBittorrent or Arr may send.
 //! The parsers never panic; what they accept is sane (negative sizes and times become 0,
 //! sentinels become "unknown", hashes lower-case, download ids upper-case), and a pass's
-//! decision on it neither panics nor touches a protected torrent.
+//! decision on it neither panics nor touches a protected torrent. The `sync/maindata` reader,
+//! fed a reply in any pieces, reads exactly what the whole reply says, and a damaged or
+//! truncated reply is an error.
 //!
 //! Deterministic: the property tests run from a fixed seed (the fuzz targets in `fuzz/`
 //! explore further; see the README, Development).
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -15,7 +19,8 @@ use serde_json::{Value, json};
 use sweeparr::arr::wire::{Paged, QueueRecord, group_queue};
 use sweeparr::config::Config;
 use sweeparr::decide::{Scope, decide};
-use sweeparr::model::{ArrKind, ArrSnapshot, InstanceSnapshot, Snapshot, Torrent};
+use sweeparr::model::{ArrKind, ArrSnapshot, Connection, InstanceSnapshot, Snapshot, Torrent};
+use sweeparr::qbit::maindata::{MainData, MainDataReader, parse_maindata};
 use sweeparr::qbit::wire;
 use sweeparr::state::Records;
 
@@ -30,18 +35,14 @@ fn prop_config(cases: u32) -> PropConfig {
     }
 }
 
-/// `shared/specs/<name>` beside the repository (worktrees one level deeper).
-fn spec_file(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/specs", "../../shared/specs"]
-        .iter()
-        .map(|dir| root.join(dir).join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} not found in ../shared/specs or ../../shared/specs"))
-}
+/// Real qBittorrent 4.5.2 replies, kept in the repository.
+const SAMPLES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/bookworm/samples-4.5.2.json"
+);
 
 fn samples() -> Value {
-    let text = std::fs::read_to_string(spec_file("qbittorrent-4.5.2-samples.json")).unwrap();
+    let text = std::fs::read_to_string(SAMPLES).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -234,6 +235,7 @@ fn decide_twice(torrents: Vec<Torrent>, queue: Vec<QueueRecord>) {
             queue: group_queue(queue),
             history: Default::default(),
             search: None,
+            health: Default::default(),
         }],
     };
     let mut state = Records::new();
@@ -302,7 +304,420 @@ proptest! {
         let _ = wire::parse_private(&bytes);
         let _ = wire::parse_categories(&bytes);
         let _ = wire::parse_text(&bytes).map(|t| wire::api_generation(&t));
+        let _ = parse_maindata(&bytes);
+        let _ = maindata_in_pieces(&bytes, &[1, 7, 64]);
         let _ = serde_json::from_slice::<Paged<QueueRecord>>(&bytes).map(|p| group_queue(p.records));
+    }
+}
+
+/// Characters that break a naive JSON framer: quotes, backslashes, braces, brackets, commas,
+/// colons, slashes, control characters, and letters beyond the BMP (two `\u` escapes).
+fn framing_text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex(r#"[a-z\\"{}\[\],:/ é✓🎬\n\t\x01]{0,12}"#).unwrap()
+}
+
+/// A JSON string literal for `s`: as serde_json writes it, or with every character but
+/// ASCII letters and digits as a `\uXXXX` escape (and `/` as `\/`), as another server may.
+fn literal(s: &str, escaped: bool) -> String {
+    if !escaped {
+        return serde_json::to_string(s).unwrap();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c == '/' {
+            out.push_str("\\/");
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                write!(out, "\\u{unit:04X}").unwrap();
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One torrent of a generated `sync/maindata` reply.
+#[derive(Debug, Clone)]
+struct GenTorrent {
+    upper: bool,
+    name: String,
+    category: String,
+    tags: Vec<String>,
+    nested: bool,
+}
+
+/// A generated `sync/maindata` full update: what each member holds, which members are sent
+/// (5.x leaves out empty maps), in which order, with which escapes and white space.
+#[derive(Debug, Clone)]
+struct GenMainData {
+    categories: Vec<String>,
+    tags: Vec<String>,
+    torrents: Vec<GenTorrent>,
+    connection: &'static str,
+    free_space: i64,
+    rid: u64,
+    /// Member indexes in sending order; a member left out is not in it.
+    members: Vec<usize>,
+    /// 0: as serde_json writes, 1: every string escaped, 2: every other string escaped.
+    escapes: u8,
+    spaces: String,
+}
+
+const CONNECTIONS: &[&str] = &["connected", "firewalled", "disconnected", "", "weird"];
+
+fn gen_maindata() -> impl Strategy<Value = GenMainData> {
+    let torrent = (
+        any::<bool>(),
+        framing_text(),
+        framing_text(),
+        prop::collection::vec(framing_text(), 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(upper, name, category, tags, nested)| GenTorrent {
+            upper,
+            name,
+            category,
+            tags,
+            nested,
+        });
+    let members = (
+        Just((0..8).collect::<Vec<usize>>()).prop_shuffle(),
+        0..8usize,
+    );
+    (
+        prop::collection::vec(framing_text(), 0..4),
+        prop::collection::vec(framing_text(), 0..4),
+        prop::collection::vec(torrent, 0..5),
+        prop::sample::select(CONNECTIONS),
+        prop_oneof![Just(-1_i64), Just(0), Just(i64::MAX), any::<i64>()],
+        any::<u64>(),
+        members,
+        0..3u8,
+        proptest::string::string_regex("[ \t\r\n]{0,3}").unwrap(),
+    )
+        .prop_map(
+            |(
+                categories,
+                tags,
+                torrents,
+                connection,
+                free_space,
+                rid,
+                (order, drop),
+                escapes,
+                spaces,
+            )| {
+                // Leave out one member at most (none when `drop` names no member).
+                let members = order.into_iter().filter(|&m| m != drop || m == 7).collect();
+                GenMainData {
+                    categories,
+                    tags,
+                    torrents,
+                    connection,
+                    free_space,
+                    rid,
+                    members,
+                    escapes,
+                    spaces,
+                }
+            },
+        )
+}
+
+impl GenMainData {
+    /// The hash of torrent `i`: 40 hex digits, upper-case when the generator says so.
+    fn hash(&self, i: usize) -> String {
+        let hash = format!("{:040x}", 0xabc0_0000_u64 + i as u64);
+        if self.torrents[i].upper {
+            hash.to_ascii_uppercase()
+        } else {
+            hash
+        }
+    }
+
+    /// The member with index `m`, when it is sent.
+    fn sent(&self, m: usize) -> bool {
+        self.members.contains(&m)
+    }
+
+    /// The reply, as one string: members joined with the generated white space around
+    /// every `{`, `:` and `,` of the framing.
+    fn body(&self) -> String {
+        let sp = &self.spaces;
+        let mut n = 0;
+        let mut lit = |s: &str| {
+            n += 1;
+            literal(s, self.escapes == 1 || (self.escapes == 2 && n % 2 == 0))
+        };
+        let object = |entries: Vec<(String, String)>| {
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{sp}{k}{sp}:{sp}{v}{sp}"))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        };
+        let mut members = Vec::new();
+        for &m in &self.members {
+            let (key, value) = match m {
+                0 => (
+                    "categories",
+                    object(
+                        self.categories
+                            .iter()
+                            .map(|c| (lit(c), format!("{{\"name\":{},\"savePath\":\"\"}}", lit(c))))
+                            .collect(),
+                    ),
+                ),
+                1 => ("full_update", "true".to_string()),
+                2 => ("rid", self.rid.to_string()),
+                3 => (
+                    "server_state",
+                    format!(
+                        "{{\"connection_status\":{},\"free_space_on_disk\":{},\"global_ratio\":\"1.02\",\"queueing\":true}}",
+                        lit(self.connection),
+                        self.free_space
+                    ),
+                ),
+                4 => (
+                    "tags",
+                    format!(
+                        "[{}]",
+                        self.tags
+                            .iter()
+                            .map(|t| lit(t))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                ),
+                5 => (
+                    "torrents",
+                    object(
+                        self.torrents
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| {
+                                let mut fields = vec![
+                                    (lit("name"), lit(&t.name)),
+                                    (lit("category"), lit(&t.category)),
+                                    (lit("tags"), lit(&t.tags.join(", "))),
+                                    (lit("state"), "\"uploading\"".to_string()),
+                                    (lit("size"), i.to_string()),
+                                ];
+                                if t.nested {
+                                    let deep = format!(
+                                        "[[{}],{{\"x\":[{}]}}]",
+                                        lit(&t.name),
+                                        lit(&t.tags.concat())
+                                    );
+                                    fields.push((lit("unknown_field"), deep));
+                                }
+                                (lit(&self.hash(i)), object(fields))
+                            })
+                            .collect(),
+                    ),
+                ),
+                6 => (
+                    "trackers",
+                    object(
+                        self.torrents
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| {
+                                (
+                                    lit(&format!("http://t/{}", t.name)),
+                                    format!("[{}]", lit(&self.hash(i))),
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
+                _ => ("server_state_extra", format!("{{\"k\":{}}}", lit("}],\"{"))),
+            };
+            members.push((lit(key), value));
+        }
+        format!("{sp}{}{sp}", object(members))
+    }
+
+    /// What the reply means.
+    fn expected(&self) -> ExpectedMainData {
+        let torrents = if self.sent(5) {
+            self.torrents
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let tags = t
+                        .tags
+                        .join(", ")
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    (
+                        self.hash(i).to_ascii_lowercase(),
+                        t.name.clone(),
+                        t.category.clone(),
+                        tags,
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        let categories = if self.sent(0) {
+            self.categories.iter().cloned().collect::<BTreeSet<_>>()
+        } else {
+            BTreeSet::new()
+        };
+        let (connection, free_space) = if self.sent(3) {
+            (
+                Connection::from_qbit(self.connection),
+                u64::try_from(self.free_space).ok(),
+            )
+        } else {
+            (Connection::Unknown, None)
+        };
+        ExpectedMainData {
+            torrents,
+            categories: categories.into_iter().collect(),
+            connection,
+            free_space,
+        }
+    }
+}
+
+/// (hash, name, category, tags) of each torrent, the categories, the connection and the free
+/// space a reply means.
+#[derive(Debug, PartialEq)]
+struct ExpectedMainData {
+    torrents: Vec<(String, String, String, Vec<String>)>,
+    categories: Vec<String>,
+    connection: Connection,
+    free_space: Option<u64>,
+}
+
+impl ExpectedMainData {
+    fn of(m: &MainData) -> ExpectedMainData {
+        ExpectedMainData {
+            torrents: m
+                .torrents
+                .iter()
+                .map(|t| {
+                    (
+                        t.hash.clone(),
+                        t.name.clone(),
+                        t.category.clone(),
+                        t.tags.clone(),
+                    )
+                })
+                .collect(),
+            categories: m.categories.clone(),
+            connection: m.connection,
+            free_space: m.free_space,
+        }
+    }
+}
+
+/// Feeds `body` to a [`MainDataReader`] cut at `cuts` (positions, any order, clamped to the
+/// body); the first error ends the reading.
+fn maindata_in_pieces(body: &[u8], cuts: &[usize]) -> Result<MainData, String> {
+    let mut at: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+    at.push(body.len());
+    at.sort_unstable();
+    let mut reader = MainDataReader::default();
+    let mut from = 0;
+    for to in at {
+        reader.feed(&body[from..to])?;
+        from = to;
+    }
+    reader.finish()
+}
+
+/// Damage: each edit deletes the byte at a position (`None`) or inserts one there.
+fn damage(body: &mut Vec<u8>, edits: &[(usize, Option<u8>)]) {
+    for &(at, byte) in edits {
+        let at = at % (body.len() + 1);
+        match byte {
+            Some(b) => body.insert(at, b),
+            None if at < body.len() => {
+                body.remove(at);
+            }
+            None => {}
+        }
+    }
+}
+
+const DAMAGE: &[Option<u8>] = &[
+    None,
+    Some(b'['),
+    Some(b']'),
+    Some(b'{'),
+    Some(b'}'),
+    Some(b','),
+    Some(b'"'),
+    Some(b'\\'),
+    Some(b' '),
+    Some(b':'),
+    Some(b'x'),
+    Some(0xff),
+];
+
+proptest! {
+    #![proptest_config(prop_config(512))]
+
+    /// Whatever the strings hold and wherever the reply is cut into pieces, the reader gives
+    /// exactly what the whole body gives, and that is what the reply means.
+    #[test]
+    fn maindata_in_pieces_reads_as_the_whole_reply(
+        reply in gen_maindata(),
+        cuts in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let body = reply.body().into_bytes();
+        let whole = parse_maindata(&body);
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let whole = whole.unwrap_or_else(|e| panic!("{e}: {text}"));
+        prop_assert_eq!(ExpectedMainData::of(&whole), reply.expected(), "{}", text);
+        prop_assert_eq!(whole.shape.torrents, whole.torrents.len());
+        let pieces = maindata_in_pieces(&body, &cuts);
+        prop_assert_eq!(pieces.as_ref(), Ok(&whole), "{}", text);
+        // Every one-byte piece too.
+        let every: Vec<usize> = (1..body.len()).collect();
+        let bytewise = maindata_in_pieces(&body, &every);
+        prop_assert_eq!(bytewise.as_ref(), Ok(&whole));
+    }
+
+    /// A damaged reply gives the same in pieces as whole (the same torrents, or an error
+    /// both ways), is accepted only when it is still JSON, and a reply cut before its last
+    /// brace is an error; nothing panics.
+    #[test]
+    fn damaged_or_truncated_maindata_is_an_error_never_a_panic(
+        reply in gen_maindata(),
+        edits in prop::collection::vec((any::<usize>(), prop::sample::select(DAMAGE)), 1..4),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+        cut in any::<usize>(),
+    ) {
+        let intact = reply.body().into_bytes();
+        let mut body = intact.clone();
+        damage(&mut body, &edits);
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let whole = parse_maindata(&body);
+        let pieces = maindata_in_pieces(&body, &cuts);
+        prop_assert_eq!(
+            whole.as_ref().ok(), pieces.as_ref().ok(), "{}: {:?} / {:?}", text, whole, pieces
+        );
+        if whole.is_ok() {
+            prop_assert!(
+                serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok(),
+                "accepted a reply that is not JSON: {}", text
+            );
+        }
+        // Truncated anywhere before its closing brace: an error, whole and in pieces.
+        let end = intact.iter().rposition(|&b| b == b'}').unwrap();
+        let short = &intact[..cut % (end + 1)];
+        prop_assert!(parse_maindata(short).is_err(), "{}", String::from_utf8_lossy(short));
+        prop_assert!(maindata_in_pieces(short, &cuts).is_err());
     }
 }
 
@@ -429,6 +844,27 @@ fn every_truncation_of_the_real_replies_fails_cleanly() {
         }
     }
     assert!(cuts > 5_000, "{cuts} truncations");
+    // The same for the whole state in one reply (`sync/maindata`), whole and in pieces.
+    let maindata = serde_json::to_vec(s.pointer("/sync~1maindata_full_rid0").unwrap()).unwrap();
+    for end in 0..maindata.len() {
+        let cut = &maindata[..end];
+        assert!(parse_maindata(cut).is_err(), "{end}");
+        assert!(
+            maindata_in_pieces(cut, &[end / 2, end / 3]).is_err(),
+            "{end}"
+        );
+    }
+    let whole = parse_maindata(&maindata).unwrap();
+    whole.torrents.iter().for_each(assert_sane);
+    let listed: BTreeSet<String> = wire::parse_torrents(&replies[0])
+        .unwrap()
+        .into_iter()
+        .map(|t| t.hash)
+        .collect();
+    let in_maindata: BTreeSet<String> = whole.torrents.iter().map(|t| t.hash.clone()).collect();
+    assert_eq!(in_maindata, listed, "the same torrents as torrents/info");
+    assert_eq!(whole.categories, ["lidarr", "radarr", "sonarr"]);
+    assert_eq!(whole.connection, Connection::Firewalled);
     // Whole, the torrent lists parse, and decide copes with them.
     let torrents = wire::parse_torrents(&replies[0]).unwrap();
     assert!(!torrents.is_empty());

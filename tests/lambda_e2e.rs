@@ -112,6 +112,19 @@ fn summary(invoked: helpers::lambda::Invoked, function: &LambdaFunction) -> Valu
     invoked.body
 }
 
+/// A scheduled invocation that only starts the clocks (the stall clock counts passes that
+/// watched a torrent stalled): it must remove nothing.
+async fn watch(emulator: &LambdaEmulator, function: &LambdaFunction) {
+    let s = summary(emulator.invoke_file("scheduled.json").await, function);
+    assert_eq!(s["status"], "ok", "{s:#}");
+    assert!(
+        s["actions"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
+        "the watching pass acted: {s:#}"
+    );
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -130,6 +143,7 @@ async fn scheduled_event_fails_a_stalled_torrent_and_keeps_state_in_dynamodb() {
     let ids = w.queue("movies", &hash, "downloading", vec![11]);
     init_table(&ddb).await;
     let (emulator, function) = start_function(&env_secrets(&w, &ddb.url)).await;
+    watch(&emulator, &function).await;
     let_stall().await;
 
     let s = summary(emulator.invoke_file("scheduled.json").await, &function);
@@ -158,7 +172,7 @@ async fn scheduled_event_fails_a_stalled_torrent_and_keeps_state_in_dynamodb() {
     assert!(s["state"]["written"].as_u64().unwrap() >= 1);
 
     // The emulator's deadline is in 1970: no deadline, the config's applies, nothing cut.
-    let inv = &function.logged("invocation")[0];
+    let inv = &function.logged("invocation")[1];
     assert!(inv["deadline_ms"].as_u64().unwrap() < now_ms(), "{inv}");
     assert_eq!(inv["budget_ms"], CONFIG_DEADLINE_MS);
 
@@ -168,7 +182,7 @@ async fn scheduled_event_fails_a_stalled_torrent_and_keeps_state_in_dynamodb() {
     assert!(actions(&s).is_empty(), "{s:#}");
     assert_eq!(deletes(w.arr("movies")).len(), 1);
     assert_eq!(function.logged("ready").len(), 1);
-    assert_eq!(function.logged("pass finished").len(), 2);
+    assert_eq!(function.logged("pass finished").len(), 3);
 
     // Logs are JSON lines (json_logs panics otherwise) and carry no secret.
     let logs = function.json_logs();
@@ -189,6 +203,9 @@ async fn dry_run_event_plans_but_changes_nothing_anywhere() {
     w.queue("movies", &hash, "downloading", vec![4]);
     init_table(&ddb).await;
     let (emulator, function) = start_function(&env_secrets(&w, &ddb.url)).await;
+    watch(&emulator, &function).await;
+    let before = table_items(&ddb).await;
+    assert!(!before.is_empty());
     let_stall().await;
 
     let s = summary(emulator.invoke_file("dry-run.json").await, &function);
@@ -200,8 +217,9 @@ async fn dry_run_event_plans_but_changes_nothing_anywhere() {
     assert!(deletes(w.arr("movies")).is_empty());
     assert!(w.arr("movies").in_queue(&hash.to_uppercase()));
     assert!(w.qbit("main").torrent_hashes().await.contains(&hash));
-    assert!(
-        table_items(&ddb).await.is_empty(),
+    assert_eq!(
+        table_items(&ddb).await,
+        before,
         "a dry run writes nothing, not even a lease"
     );
     assert_eq!(s["state"]["written"], 0);
@@ -218,6 +236,7 @@ async fn torrent_finished_event_acts_only_on_its_hash() {
     w.queue("movies", &hash, "downloading", vec![8]);
     init_table(&ddb).await;
     let (emulator, function) = start_function(&env_secrets(&w, &ddb.url)).await;
+    watch(&emulator, &function).await;
     let_stall().await;
 
     // The sample names another torrent: this one is not touched.
@@ -255,6 +274,7 @@ async fn overlapping_invocations_on_one_table_act_once() {
     let env = env_secrets(&w, &ddb.url);
     let (first_emulator, first) = start_function(&env).await;
     let (second_emulator, second) = start_function(&env).await;
+    watch(&first_emulator, &first).await;
     let_stall().await;
     // A slow Arr keeps the first pass holding its lease while the second one starts.
     w.arr("movies").set_delay(Some(Duration::from_millis(1500)));
@@ -434,6 +454,14 @@ async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut function = LambdaFunction::start(&LambdaFunction::binary(), api.address(), &pairs);
     function.wait_ready(READY).await;
+    // A first pass with time to spare starts the stall clock: without the deadline, the
+    // next pass would fail the torrent.
+    let first = api
+        .invoke(event("scheduled.json"), now_ms() + 60_000)
+        .await
+        .unwrap_or_else(|e| panic!("function error {e}"));
+    assert_eq!(first["status"], "ok", "{first:#}");
+    assert!(actions(&first).is_empty(), "{first:#}");
     let_stall().await;
     // 9 s left: the pass may scan and act for 9 - 2 (margin) - 5 (kept to save) = 2 s, and
     // a slow Arr spends 2.5 s answering each request: its queue is not read in time, so it
@@ -464,7 +492,7 @@ async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
         !items.keys().any(|k| k.starts_with("lease#")),
         "lease released"
     );
-    let inv = &function.logged("invocation")[0];
+    let inv = &function.logged("invocation")[1];
     assert_eq!(inv["deadline_ms"], deadline);
     assert!(inv["budget_ms"].as_u64().unwrap() <= 7_000, "{inv}");
 }

@@ -47,6 +47,8 @@ async fn destructive_world(extra: &str) -> (World, String) {
         .add_stalled("main", "Stalled.Movie.2024.mkv", "radarr", &[])
         .await;
     w.queue("movies", &hash, "downloading", vec![11]);
+    // The stall clock counts from the first pass that watched it stalled.
+    w.watch().await;
     tokio::time::sleep(Duration::from_millis(2200)).await;
     (w, hash)
 }
@@ -263,6 +265,8 @@ async fn failing_targets_never_fail_the_pass() {
 async fn dry_run_sends_no_notification_and_writes_nothing() {
     let rx = Receiver::start();
     let (w, hash) = destructive_world(&all_targets(&rx)).await;
+    assert!(rx.received().is_empty(), "the watching pass told nothing");
+    let before = w.sweeparr(&["state", "export"]).await.stdout;
 
     for args in [
         vec!["plan", "--output", "json"],
@@ -281,9 +285,9 @@ async fn dry_run_sends_no_notification_and_writes_nothing() {
     assert_eq!(code, 1);
     assert!(rx.received().is_empty(), "{:#?}", rx.received());
     let export = w.sweeparr(&["state", "export"]).await;
-    assert!(
-        export.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&export.stdout)
+    assert_eq!(
+        String::from_utf8_lossy(&export.stdout),
+        String::from_utf8_lossy(&before),
+        "nothing remembered"
     );
 }

@@ -36,6 +36,7 @@ async fn stalled_torrent_is_blocklisted_through_the_arr_and_gone_from_qbittorren
         .add_stalled("main", "stalled.movie.mkv", "radarr", &[])
         .await;
     let ids = w.queue("movies", &hash, "downloading", vec![11]);
+    w.watch().await;
     let_stall().await;
 
     let (code, summary) = w.run_json(&[]).await;
@@ -196,10 +197,14 @@ async fn dry_run_changes_nothing_anywhere() {
         .add_stalled("main", "dry.stalled.mkv", "radarr", &[])
         .await;
     w.queue("movies", &stalled, "downloading", vec![1]);
+    // A real pass starts the stall clock; what it wrote is what the dry runs must leave.
+    w.watch().await;
     let (done, _) = w.add_complete("main", "dry.done.mkv", "radarr", &[]).await;
     w.queue("movies", &done, "importPending", vec![2]);
     let_stall().await;
     w.arr("movies").clear_requests();
+    let before = w.sweeparr(&["state", "export"]).await.stdout;
+    assert!(!before.is_empty());
 
     for args in [
         vec!["plan", "--output", "json"],
@@ -230,10 +235,10 @@ async fn dry_run_changes_nothing_anywhere() {
     assert!(hashes.contains(&stalled) && hashes.contains(&done));
     let export = w.sweeparr(&["state", "export"]).await;
     assert!(export.status.success());
-    assert!(
-        export.stdout.is_empty(),
-        "no record written: {}",
-        String::from_utf8_lossy(&export.stdout)
+    assert_eq!(
+        String::from_utf8_lossy(&export.stdout),
+        String::from_utf8_lossy(&before),
+        "no record written"
     );
 }
 
@@ -250,6 +255,7 @@ async fn two_instances_each_action_on_the_instance_holding_the_torrent() {
         .add_stalled("seedbox", "box.stalled.mkv", "radarr", &[])
         .await;
     let (on_main, _) = w.add_complete("main", "main.done.mkv", "radarr", &[]).await;
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
@@ -280,6 +286,7 @@ async fn one_instance_down_the_other_is_still_processed() {
         "[health]\nstalled_after = \"1s\"\n[qbit.down]\nurl = \"http://127.0.0.1:{closed}\"\npassword = {{ env = \"QBIT_PASSWORD\" }}\n"
     );
     let hash = w.add_stalled("main", "up.stalled.mkv", "radarr", &[]).await;
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 1, "{summary:#}");
@@ -315,6 +322,7 @@ async fn arr_down_means_nothing_destructive_for_its_category() {
         .await;
     let show = w.add_stalled("main", "arrup.show.mkv", "sonarr", &[]).await;
     w.arr("movies").set_failure(Some(500));
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 1, "{summary:#}");
@@ -336,6 +344,7 @@ async fn circuit_breaker_deletes_nothing_when_too_many_would_go() {
     for name in ["cb.one.mkv", "cb.two.mkv", "cb.three.mkv"] {
         hashes.push(w.add_stalled("main", name, "radarr", &[]).await);
     }
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 1, "{summary:#}");
@@ -353,6 +362,7 @@ async fn sonarr_season_pack_is_removed_with_one_request() {
     let hash = w.add_stalled("main", "show.s01.pack", "sonarr", &[]).await;
     let ids = w.queue("tv", &hash, "downloading", vec![101, 102, 103]);
     assert_eq!(ids.len(), 3);
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
@@ -402,15 +412,35 @@ async fn unregistered_torrent_is_failed() {
     q.wait_for(&hash, |_| true, helpers::world::WAIT).await;
     // Wait until the tracker's refusal is visible.
     let deadline = std::time::Instant::now() + helpers::world::WAIT;
-    while !q.trackers_of(&hash).await.iter().any(|t| t["status"] == 4) {
+    while !q
+        .trackers_of(&hash)
+        .await
+        .iter()
+        .any(helpers::qbit::tracker_failed)
+    {
         assert!(std::time::Instant::now() < deadline, "tracker never failed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Radarr does not hold it: the first pass sees it absent from the queue, the next one
+    // (still absent, Radarr's health check clean) deletes it.
+    let first = w.watch().await;
+    assert_eq!(
+        actions(&first),
+        vec![("fail".into(), hash.clone(), "skipped".into())],
+        "{first:#}"
+    );
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
     assert_eq!(
         actions(&summary),
         vec![("fail".into(), hash.clone(), "done".into())]
+    );
+    assert!(
+        w.arr("movies")
+            .requests()
+            .iter()
+            .any(|r| r.path == "/api/v3/health"),
+        "the health check was read before the direct deletion"
     );
     assert_eq!(
         summary["actions"][0]["reason"],
@@ -425,6 +455,7 @@ async fn hash_filter_limits_the_pass_to_that_torrent() {
     w.extra = "[health]\nstalled_after = \"1s\"\n".into();
     let a = w.add_stalled("main", "hook.a.mkv", "radarr", &[]).await;
     let b = w.add_stalled("main", "hook.b.mkv", "radarr", &[]).await;
+    w.watch().await;
     let_stall().await;
     let (code, summary) = w.run_json(&["--hash", &a.to_uppercase()]).await;
     assert_eq!(code, 0, "{summary:#}");

@@ -93,6 +93,9 @@ async fn overlapping_run_is_skipped_and_acts_on_nothing() {
     let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
     w.extra = "[health]\nstalled_after = \"1s\"\n".into();
     let hash = w.add_stalled("main", "overlap.mkv", "radarr", &[]).await;
+    w.queue("movies", &hash, "downloading", vec![3]);
+    // The stall clock counts from the first pass that watched it stalled.
+    w.watch().await;
     tokio::time::sleep(Duration::from_millis(2200)).await;
     w.write_config();
 
@@ -131,6 +134,7 @@ async fn two_runs_started_together_act_once() {
     w.extra = "[health]\nstalled_after = \"1s\"\n".into();
     let hash = w.add_stalled("main", "race.mkv", "radarr", &[]).await;
     w.queue("movies", &hash, "downloading", vec![4]);
+    w.watch().await;
     // Slow Arr answers keep the first run inside its lease while the second starts.
     w.arr("movies").set_delay(Some(Duration::from_millis(300)));
     tokio::time::sleep(Duration::from_millis(2200)).await;

@@ -1,5 +1,6 @@
-//! sweeparr's qBittorrent client against a real qbittorrent-nox 4.5.2. Side effects are
-//! checked through the harness's own session, never through the client under test.
+//! sweeparr's qBittorrent client against a real qbittorrent-nox (the build
+//! `SWEEPARR_QBT_BUILD` names: 4.5, 5.1 or Debian testing's). Side effects are checked
+//! through the harness's own session, never through the client under test.
 
 mod helpers;
 
@@ -8,8 +9,8 @@ use std::time::{Duration, Instant};
 use helpers::qbit::{QbitServer, free_port, make_torrent};
 use helpers::tracker::{FakeTracker, UNREGISTERED};
 use sweeparr::config::{QbitConfig, Secret, SecretSource};
-use sweeparr::model::{ApiGeneration, Status};
-use sweeparr::qbit::{QbitClient, QbitError};
+use sweeparr::model::{ApiGeneration, Connection, Status};
+use sweeparr::qbit::{QbitClient, QbitError, ServerInfo};
 
 const WAIT: Duration = Duration::from_secs(20);
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,16 +39,24 @@ async fn add_stalled(qbit: &QbitServer, tracker: &str, name: &str, tags: &[&str]
 }
 
 #[tokio::test]
-async fn connect_reports_version_and_v4_generation() {
+async fn connect_reports_the_version_and_generation_of_the_build() {
     let qbit = QbitServer::start().await;
-    let info = client(&qbit).connect().await.expect("connect");
-    assert_eq!(info.version, "v4.5.2");
-    assert_eq!(info.api_version, "2.8.19");
-    assert_eq!(info.generation, ApiGeneration::V4);
+    let build = qbit.build();
+    let c = client(&qbit);
+    let info = c.connect().await.expect("connect");
+    assert_eq!(info.version, build.version, "{}", build.name);
+    let v5 = if build.stops_with_stop() {
+        ApiGeneration::V5
+    } else {
+        ApiGeneration::V4
+    };
+    assert_eq!(info.generation, v5);
+    assert_eq!(c.requests(), 3, "login, app/version, app/webapiVersion");
+    assert!(c.version_read());
 }
 
 #[tokio::test]
-async fn torrents_lists_added_torrents_with_category_tags_and_amount_left() {
+async fn list_is_one_request_after_the_login_with_torrents_categories_and_server_state() {
     let qbit = QbitServer::start().await;
     let tracker = FakeTracker::start().await;
     let url = tracker.announce_url();
@@ -55,11 +64,34 @@ async fn torrents_lists_added_torrents_with_category_tags_and_amount_left() {
     let stalled = add_stalled(&qbit, &url, "episode.mkv", &["a", "b c"]).await;
 
     let c = client(&qbit);
-    c.connect().await.unwrap();
+    let data = c.list().await.unwrap();
+    assert_eq!(c.requests(), 2, "login + sync/maindata, no version read");
+    assert!(!c.version_read());
     let before = c.requests();
-    let torrents = c.torrents().await.unwrap();
-    assert_eq!(c.requests() - before, 1, "one torrents/info request");
+    c.list().await.unwrap();
+    assert_eq!(c.requests() - before, 1, "the session is reused");
+    let torrents = data.torrents;
     assert_eq!(torrents.len(), 2);
+    assert_eq!(data.categories, vec!["radarr", "sonarr"]);
+    assert!(
+        matches!(
+            data.connection,
+            Connection::Connected | Connection::Firewalled
+        ),
+        "{:?}",
+        data.connection
+    );
+    assert!(data.free_space.is_some_and(|f| f > 0));
+    // The torrent objects tell which release line this is.
+    let info = c.read_version().await.unwrap();
+    assert!(
+        !data.shape.contradicts(&info.api_version),
+        "{:?}",
+        data.shape
+    );
+    // Trackers are flagged in the list from 5.2 only.
+    let flagged = torrents.iter().all(|t| t.tracker_error.is_some());
+    assert_eq!(flagged, qbit.build().at_least(5, 2));
 
     let t = torrents.iter().find(|t| t.hash == complete).unwrap();
     assert_eq!(
@@ -99,17 +131,20 @@ async fn rejected_password_is_not_retried() {
             instance: "main".into()
         }
     );
-    assert_eq!(wrong.requests(), 1, "one login attempt");
+    // 5.2+ answers 401: one request without credentials tells it from the Host check.
+    let per_pass = if qbit.build().at_least(5, 2) { 2 } else { 1 };
+    assert_eq!(wrong.requests(), per_pass, "one login attempt");
     assert!(!err.to_string().contains("not-the-password"));
 
     // More calls than qBittorrent's ban threshold (5): none of them sends anything.
+    let attempts = wrong.requests();
     for _ in 0..6 {
         assert!(matches!(
             wrong.connect().await,
             Err(QbitError::AuthRejected { .. })
         ));
         assert!(matches!(
-            wrong.torrents().await,
+            wrong.list().await,
             Err(QbitError::AuthRejected { .. })
         ));
         assert!(matches!(
@@ -117,7 +152,7 @@ async fn rejected_password_is_not_retried() {
             Err(QbitError::AuthRejected { .. })
         ));
     }
-    assert_eq!(wrong.requests(), 1, "no further login");
+    assert_eq!(wrong.requests(), attempts, "no further login");
 
     // The next pass may try once more (a warm Lambda container keeps its clients).
     wrong.begin_pass();
@@ -126,10 +161,10 @@ async fn rejected_password_is_not_retried() {
         Err(QbitError::AuthRejected { .. })
     ));
     assert!(matches!(
-        wrong.torrents().await,
+        wrong.list().await,
         Err(QbitError::AuthRejected { .. })
     ));
-    assert_eq!(wrong.requests(), 2, "one login per pass");
+    assert_eq!(wrong.requests(), 2 * per_pass, "one login per pass");
 
     // The address is not banned: a client with the right password still gets in.
     client(&qbit)
@@ -148,10 +183,10 @@ async fn expired_session_is_renewed_once_and_the_call_succeeds() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let before = c.requests();
-    c.categories().await.expect("call after session expiry");
+    c.list().await.expect("call after session expiry");
     assert_eq!(c.requests() - before, 3, "403, login, repeated request");
     let before = c.requests();
-    c.categories().await.unwrap();
+    c.list().await.unwrap();
     assert_eq!(c.requests() - before, 1, "fresh session is reused");
 }
 
@@ -159,8 +194,72 @@ async fn expired_session_is_renewed_once_and_the_call_succeeds() {
 async fn calls_before_connect_log_in_on_demand() {
     let qbit = QbitServer::start().await;
     let c = client(&qbit);
-    assert!(c.categories().await.unwrap().is_empty());
+    assert!(
+        c.files(&"ab".repeat(20)).await.is_err(),
+        "unknown hash: 404"
+    );
     assert_eq!(c.requests(), 3, "403, login, repeated request");
+}
+
+#[tokio::test]
+async fn a_remembered_version_is_not_read_again_until_a_versioned_call_fails() {
+    let qbit = QbitServer::start().await;
+    let tracker = FakeTracker::start().await;
+    let hash = add_stalled(&qbit, &tracker.announce_url(), "v.mkv", &[]).await;
+    let c = client(&qbit);
+    // Remember the other generation than the build's: as after an upgrade or downgrade.
+    let wrong = if qbit.build().stops_with_stop() {
+        ServerInfo::new("v4.5.2", "2.8.19")
+    } else {
+        ServerInfo::new("v5.1.0", "2.11.4")
+    };
+    c.remember(wrong.unwrap());
+    let data = c.list().await.unwrap();
+    assert_eq!(
+        c.requests(),
+        2,
+        "login + list: the version is taken as remembered"
+    );
+    // The list shows 5.x fields or their absence: it contradicts the remembered version.
+    let remembered = c.server_info().unwrap();
+    assert!(data.shape.contradicts(&remembered.api_version));
+    // A stop to the wrong generation's endpoint (404) reads the version and tries again.
+    c.stop(std::slice::from_ref(&hash)).await.unwrap();
+    qbit.wait_for_state(&hash, &[qbit.stopped_state(false)], WAIT)
+        .await;
+    assert!(c.version_read());
+    assert_eq!(c.server_info().unwrap().version, qbit.build().version);
+}
+
+#[tokio::test]
+async fn an_api_key_needs_no_login_and_a_wrong_one_is_not_retried() {
+    let qbit = QbitServer::start().await;
+    let Some(key) = qbit.enable_api_key().await else {
+        assert!(
+            !qbit.build().at_least(5, 3),
+            "{} should support API keys",
+            qbit.build().version
+        );
+        // Before API keys a key is refused (403) and named as the cause.
+        let c = QbitClient::new(&qbit.config_with_api_key("main", "k"), TIMEOUT).unwrap();
+        let err = c.list().await.unwrap_err();
+        assert!(matches!(err, QbitError::ApiKeyRejected { .. }), "{err}");
+        assert!(err.to_string().contains("5.2"), "{err}");
+        return;
+    };
+    let c = QbitClient::new(&qbit.config_with_api_key("main", &key), TIMEOUT).unwrap();
+    let data = c.list().await.unwrap();
+    assert!(data.torrents.is_empty());
+    assert_eq!(c.requests(), 1, "no login, one list request");
+    c.create_category("radarr").await.unwrap();
+    assert_eq!(qbit.category_names().await, vec!["radarr"]);
+
+    let bad = QbitClient::new(&qbit.config_with_api_key("main", "not-the-key"), TIMEOUT).unwrap();
+    let err = bad.list().await.unwrap_err();
+    assert!(matches!(err, QbitError::ApiKeyRejected { .. }), "{err}");
+    assert!(!err.to_string().contains("not-the-key"));
+    assert!(bad.list().await.is_err());
+    assert_eq!(bad.requests(), 1, "a refused key is not sent again");
 }
 
 #[tokio::test]
@@ -190,7 +289,7 @@ async fn trackers_of_an_unregistered_torrent_show_failing_status_with_message() 
     assert_eq!(trackers.len(), 1, "pseudo-trackers dropped: {trackers:?}");
     assert_eq!(trackers[0].url, tracker.announce_url());
     assert_eq!(trackers[0].tier, 0);
-    assert_eq!(trackers[0].status, 4);
+    assert!(trackers[0].is_failing(), "{trackers:?}");
     assert_eq!(trackers[0].msg, UNREGISTERED);
 }
 
@@ -280,7 +379,7 @@ async fn create_category_then_it_exists_and_a_second_create_is_ok() {
     c.create_category("radarr")
         .await
         .expect("existing category is fine");
-    assert_eq!(c.categories().await.unwrap(), vec!["radarr"]);
+    assert_eq!(c.list().await.unwrap().categories, vec!["radarr"]);
     // A name qBittorrent refuses is still an error.
     let err = c.create_category("bad//name").await.unwrap_err();
     assert!(matches!(err, QbitError::Http { status: 409, .. }), "{err}");
@@ -295,8 +394,9 @@ async fn stop_then_start_changes_state() {
     c.connect().await.unwrap();
 
     c.stop(std::slice::from_ref(&hash)).await.unwrap();
-    qbit.wait_for_state(&hash, &["pausedDL"], WAIT).await;
-    let t = c.torrents().await.unwrap();
+    qbit.wait_for_state(&hash, &[qbit.stopped_state(false)], WAIT)
+        .await;
+    let t = c.list().await.unwrap().torrents;
     assert_eq!(t[0].status, Status::PausedDl);
 
     c.start(std::slice::from_ref(&hash)).await.unwrap();
@@ -367,8 +467,59 @@ fn config_for_port(port: u16) -> QbitConfig {
         username: "admin".into(),
         password_source: SecretSource::Literal("pw".into()),
         password: Secret::new("pw"),
+        api_key_source: None,
+        api_key: Secret::default(),
         disabled: false,
         path_map: Vec::new(),
         tls_insecure: false,
     }
+}
+
+/// Forwards raw TCP from a new loopback port to `port`, bytes unchanged: the Host header then
+/// names a port qBittorrent does not listen on, as behind a remapped Docker port.
+async fn remapped_port(port: u16) -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let local = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (local, task)
+}
+
+#[tokio::test]
+async fn a_host_header_refusal_is_named_as_such_not_as_a_wrong_password() {
+    let qbit = QbitServer::start().await;
+    let (port, task) = remapped_port(qbit.port()).await;
+    let mut cfg = qbit.config("main");
+    cfg.url = format!("http://127.0.0.1:{port}");
+    let c = QbitClient::new(&cfg, TIMEOUT).unwrap();
+    let err = c.list().await.unwrap_err();
+    assert_eq!(
+        err,
+        QbitError::LoginUnauthorized {
+            instance: "main".into()
+        },
+        "{}",
+        qbit.build().version
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("Host-header") && text.contains("qbit.main.url"),
+        "{text}"
+    );
+    assert_eq!(
+        c.requests(),
+        2,
+        "the login and one request without credentials"
+    );
+    assert!(c.list().await.is_err());
+    assert_eq!(c.requests(), 2, "not retried");
+    task.abort();
 }

@@ -1,6 +1,8 @@
-//! Protocol details of the qBittorrent client that a real 4.5.2 cannot show: 5.x endpoints
-//! and status codes, reverse-proxy path prefixes, request encoding, broken replies. A fake
-//! WebUI on a loopback port records every request.
+//! Protocol details of the qBittorrent client that real builds cannot be made to show:
+//! reverse-proxy path prefixes, request encoding, broken, hanging and garbled replies. A fake
+//! WebUI on a loopback port records every request; where it plays a 5.2+ server it answers as
+//! the real 5.3.0 does (login 204 with an empty body and a `QBT_SID_<port>` cookie, 204 for
+//! actions; recorded in tests/fixtures/).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,8 +47,20 @@ async fn fake(
                     headers,
                 };
                 let (status, text) = answer(&s);
+                let login_ok = s.path.ends_with("auth/login")
+                    && (status == 204 || (status == 200 && text == "Ok."));
                 log.lock().unwrap().push(s);
-                (StatusCode::from_u16(status).unwrap(), text)
+                let mut headers = HeaderMap::new();
+                if login_ok {
+                    // 5.2+ names its cookie after the port; earlier releases call it SID.
+                    let cookie = if status == 204 {
+                        "QBT_SID_8080=session5; HttpOnly; SameSite=Lax; path=/"
+                    } else {
+                        "SID=session4; HttpOnly; SameSite=Strict; path=/"
+                    };
+                    headers.insert("set-cookie", cookie.parse().unwrap());
+                }
+                (StatusCode::from_u16(status).unwrap(), headers, text)
             }
         },
     );
@@ -63,6 +77,8 @@ fn config(url: &str) -> QbitConfig {
         username: "me".into(),
         password_source: SecretSource::Literal("s3cret pw&=".into()),
         password: Secret::new("s3cret pw&="),
+        api_key_source: None,
+        api_key: Secret::default(),
         disabled: false,
         path_map: Vec::new(),
         tls_insecure: false,
@@ -73,23 +89,39 @@ fn client(url: &str) -> QbitClient {
     QbitClient::new(&config(url), Duration::from_secs(5)).unwrap()
 }
 
-/// A qBittorrent 5.2-like server: 204 for actions, given versions.
-fn server_52(s: &Seen) -> (u16, String) {
+/// A client with an API key: no login, so the first request is the one under test.
+fn api_client(url: &str, timeout: Duration) -> QbitClient {
+    let cfg = QbitConfig {
+        api_key_source: Some(SecretSource::Literal("k3y".into())),
+        api_key: Secret::new("k3y"),
+        ..config(url)
+    };
+    QbitClient::new(&cfg, timeout).unwrap()
+}
+
+/// A qBittorrent 5.3-like server: login 204 with an empty body, 204 for actions, its
+/// versions, a maindata with one category and no torrents (5.x omits empty maps).
+fn server_53(s: &Seen) -> (u16, String) {
     match s.path.rsplit("/api/v2/").next().unwrap() {
-        "auth/login" => (200, "Ok.".into()),
-        "app/version" => (200, "v5.2.3".into()),
-        "app/webapiVersion" => (200, "2.15.1".into()),
-        "torrents/categories" => (200, r#"{"radarr":{"name":"radarr","savePath":""}}"#.into()),
+        "auth/login" => (204, String::new()),
+        "app/version" => (200, "v5.3.0".into()),
+        "app/webapiVersion" => (200, "2.16.2".into()),
+        "sync/maindata" => (
+            200,
+            r#"{"categories":{"radarr":{"name":"radarr","savePath":""}},"full_update":true,"rid":1,"server_state":{"connection_status":"connected","free_space_on_disk":5}}"#.into(),
+        ),
         _ => (204, String::new()),
     }
 }
 
 #[tokio::test]
 async fn path_prefix_form_bodies_and_no_origin_or_referer() {
-    let (url, seen) = fake("/qbittorrent", server_52).await;
+    let (url, seen) = fake("/qbittorrent", server_53).await;
     let c = client(&format!("{url}/"));
     let info = c.connect().await.unwrap();
     assert_eq!(info.generation, ApiGeneration::V5);
+    let data = c.list().await.unwrap();
+    assert_eq!(data.categories, ["radarr"]);
     c.delete(&["AB".into(), "cd".into()], true).await.unwrap();
     c.trackers("EF").await.ok();
 
@@ -109,6 +141,21 @@ async fn path_prefix_form_bodies_and_no_origin_or_referer() {
         (Method::POST, None)
     );
     assert_eq!(login.body, "username=me&password=s3cret+pw%26%3D");
+    // The 5.2+ session cookie (named after the port) is sent with every later request.
+    assert!(
+        seen[1..]
+            .iter()
+            .all(|s| s.headers["cookie"] == "QBT_SID_8080=session5"),
+        "{seen:?}"
+    );
+    let list = seen
+        .iter()
+        .find(|s| s.path.ends_with("sync/maindata"))
+        .unwrap();
+    assert_eq!(
+        (list.method.clone(), list.query.as_deref()),
+        (Method::GET, Some("rid=0"))
+    );
     let delete = seen
         .iter()
         .find(|s| s.path.ends_with("torrents/delete"))
@@ -131,7 +178,7 @@ async fn path_prefix_form_bodies_and_no_origin_or_referer() {
 
 #[tokio::test]
 async fn v5_uses_stop_and_start_and_accepts_204() {
-    let (url, seen) = fake("", server_52).await;
+    let (url, seen) = fake("", server_53).await;
     let c = client(&url);
     c.connect().await.unwrap();
     let h = vec!["ab".to_string()];
@@ -166,7 +213,7 @@ async fn v5_uses_stop_and_start_and_accepts_204() {
 
 #[tokio::test]
 async fn empty_hash_lists_send_nothing() {
-    let (url, seen) = fake("", server_52).await;
+    let (url, seen) = fake("", server_53).await;
     let c = client(&url);
     c.delete(&[], true).await.unwrap();
     c.add_tags(&[], &["x".into()]).await.unwrap();
@@ -175,8 +222,16 @@ async fn empty_hash_lists_send_nothing() {
 }
 
 #[tokio::test]
-async fn status_401_on_login_is_a_rejected_password_and_not_retried() {
-    let (url, seen) = fake("", |_| (401, "Unauthorized".into())).await;
+async fn status_401_on_login_is_a_rejected_password_when_other_requests_get_403() {
+    // 5.2+ with a wrong password: login 401, a request without a session 403.
+    let (url, seen) = fake("", |s| {
+        if s.path.ends_with("auth/login") {
+            (401, String::new())
+        } else {
+            (403, "Forbidden".into())
+        }
+    })
+    .await;
     let c = client(&url);
     let err = c.connect().await.unwrap_err();
     assert_eq!(
@@ -185,16 +240,75 @@ async fn status_401_on_login_is_a_rejected_password_and_not_retried() {
             instance: "box".into()
         }
     );
-    assert!(c.torrents().await.unwrap_err().is_auth_failure());
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert!(c.list().await.unwrap_err().is_auth_failure());
+    let paths: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(paths, ["/api/v2/auth/login", "/api/v2/app/version"]);
+    assert!(
+        !seen.lock().unwrap()[1].headers.contains_key("cookie"),
+        "the probe carries no credentials"
+    );
+}
+
+#[tokio::test]
+async fn status_401_on_every_request_is_the_host_check_and_not_retried() {
+    let (url, seen) = fake("", |_| (401, "Unauthorized".into())).await;
+    let c = client(&url);
+    let err = c.connect().await.unwrap_err();
+    assert_eq!(
+        err,
+        QbitError::LoginUnauthorized {
+            instance: "box".into()
+        }
+    );
+    assert!(err.to_string().contains("Host-header"), "{err}");
+    assert!(!err.to_string().contains("s3cret"));
+    assert!(c.list().await.unwrap_err().is_auth_failure());
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "login and one probe, then nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_is_a_bearer_header_on_every_request_and_no_login() {
+    let (url, seen) = fake("", server_53).await;
+    let c = api_client(&url, Duration::from_secs(5));
+    let data = c.list().await.unwrap();
+    assert_eq!(data.categories, ["radarr"]);
+    c.stop(&["ab".into()]).await.unwrap();
+    let seen = seen.lock().unwrap();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v2/sync/maindata",
+            "/api/v2/app/version",
+            "/api/v2/app/webapiVersion",
+            "/api/v2/torrents/stop"
+        ],
+        "no login; the version read once for the stop endpoint"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.headers["authorization"] == "Bearer k3y")
+    );
+    assert!(seen.iter().all(|s| !s.headers.contains_key("cookie")));
+    // The key never shows in the client's Debug form.
+    assert!(!format!("{c:?}").contains("k3y"));
 }
 
 #[tokio::test]
 async fn status_403_on_login_is_a_ban_and_not_retried() {
     let (url, seen) = fake("", |_| (403, "Your IP address has been banned".into())).await;
     let c = client(&url);
-    // A data call gets 403, logs in once, is told it is banned.
-    let err = c.torrents().await.unwrap_err();
+    // The list logs in first and is told it is banned.
+    let err = c.list().await.unwrap_err();
     assert_eq!(
         err,
         QbitError::Banned {
@@ -202,11 +316,7 @@ async fn status_403_on_login_is_a_ban_and_not_retried() {
         }
     );
     assert_eq!(c.connect().await.unwrap_err(), err);
-    assert_eq!(
-        seen.lock().unwrap().len(),
-        2,
-        "torrents/info, auth/login, then nothing"
-    );
+    assert_eq!(seen.lock().unwrap().len(), 1, "auth/login, then nothing");
     assert!(!err.to_string().contains("s3cret"));
 }
 
@@ -220,15 +330,15 @@ async fn a_second_403_after_login_is_an_http_error() {
         }
     })
     .await;
-    let err = client(&url).categories().await.unwrap_err();
+    let err = client(&url).list().await.unwrap_err();
     assert!(
-        matches!(&err, QbitError::Http { status: 403, endpoint, .. } if endpoint == "torrents/categories"),
+        matches!(&err, QbitError::Http { status: 403, endpoint, .. } if endpoint == "sync/maindata"),
         "{err}"
     );
     assert_eq!(
         seen.lock().unwrap().len(),
-        3,
-        "request, one login, one retry"
+        4,
+        "login, request, one login again, one retry"
     );
 }
 
@@ -238,13 +348,13 @@ async fn invalid_json_is_malformed() {
         if s.path.ends_with("auth/login") {
             (200, "Ok.".into())
         } else {
-            (200, r#"[{"hash": 12"#.into())
+            (200, r#"{"torrents":{"ab":{"size": 12"#.into())
         }
     })
     .await;
-    let err = client(&url).torrents().await.unwrap_err();
+    let err = client(&url).list().await.unwrap_err();
     assert!(
-        matches!(&err, QbitError::Malformed { endpoint, .. } if endpoint == "torrents/info"),
+        matches!(&err, QbitError::Malformed { endpoint, .. } if endpoint == "sync/maindata"),
         "{err}"
     );
 }
@@ -271,16 +381,17 @@ async fn a_truncated_body_is_malformed() {
         while let Ok((mut sock, _)) = listener.accept().await {
             let mut buf = [0u8; 4096];
             let _ = sock.read(&mut buf).await;
-            let reply = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n[{\"hash\":\"ab\"";
+            let reply = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"torrents\":{\"ab\":{";
             let _ = sock.write_all(reply.as_bytes()).await;
             // Dropping the socket closes the connection mid-body.
         }
     });
-    let err = client(&format!("http://127.0.0.1:{port}"))
-        .torrents()
+    let err = api_client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5))
+        .list()
         .await
         .unwrap_err();
     assert!(matches!(err, QbitError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("sync/maindata"), "{err}");
     server.abort();
 }
 
@@ -368,16 +479,19 @@ async fn chunked_server(body: String, piece: usize, stall: bool) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// A `torrents/info` reply of `n` torrents with distinct hashes and names.
+/// A `sync/maindata` reply of `n` torrents with distinct hashes and names.
 fn torrent_list(n: usize) -> String {
     let items: Vec<String> = (0..n)
         .map(|i| {
             format!(
-                r#"{{"hash":"{i:040x}","name":"Torrent \"{i}\" ✓","state":"uploading","category":"radarr","tags":"a, b","size":{i},"progress":1,"ratio":0.5}}"#
+                r#""{i:040x}":{{"name":"Torrent \"{i}\" ✓ {{,}}","state":"uploading","category":"radarr","tags":"a, b","size":{i},"progress":1,"ratio":0.5}}"#
             )
         })
         .collect();
-    format!("[{}]", items.join(","))
+    format!(
+        r#"{{"full_update":true,"rid":1,"server_state":{{"connection_status":"connected"}},"torrents":{{{}}},"trackers":{{}}}}"#,
+        items.join(",")
+    )
 }
 
 #[tokio::test]
@@ -385,11 +499,15 @@ async fn a_large_list_arriving_in_small_pieces_is_parsed_whole_and_in_order() {
     const N: usize = 5_000;
     // 997-byte pieces split objects, strings and multi-byte characters anywhere.
     let base = chunked_server(torrent_list(N), 997, false).await;
-    let torrents = client(&base).torrents().await.unwrap();
+    let torrents = api_client(&base, Duration::from_secs(5))
+        .list()
+        .await
+        .unwrap()
+        .torrents;
     assert_eq!(torrents.len(), N);
     for (i, t) in torrents.iter().enumerate() {
         assert_eq!(t.hash, format!("{i:040x}"));
-        assert_eq!(t.name, format!("Torrent \"{i}\" ✓"));
+        assert_eq!(t.name, format!("Torrent \"{i}\" ✓ {{,}}"));
         assert_eq!(t.size, i as u64);
         assert_eq!(t.tags, ["a", "b"]);
     }
@@ -398,11 +516,11 @@ async fn a_large_list_arriving_in_small_pieces_is_parsed_whole_and_in_order() {
 #[tokio::test]
 async fn a_list_that_stops_arriving_midway_is_unreachable_after_the_timeout() {
     let base = chunked_server(torrent_list(2_000), 4096, true).await;
-    let client = QbitClient::new(&config(&base), Duration::from_secs(2)).unwrap();
+    let client = api_client(&base, Duration::from_secs(2));
     let started = std::time::Instant::now();
-    let err = client.torrents().await.unwrap_err();
+    let err = client.list().await.unwrap_err();
     assert!(matches!(err, QbitError::Unreachable { .. }), "{err}");
-    assert!(err.to_string().contains("torrents/info"), "{err}");
+    assert!(err.to_string().contains("sync/maindata"), "{err}");
     // Bounded by the request timeout, not by the server's 60 s stall.
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -418,7 +536,10 @@ async fn a_list_that_turns_to_garbage_midway_is_malformed() {
     body.push_str("<html>Gateway Timeout</html>");
     body.push_str(&" ".repeat(1 << 20));
     let base = chunked_server(body, 8192, false).await;
-    let err = client(&base).torrents().await.unwrap_err();
+    let err = api_client(&base, Duration::from_secs(5))
+        .list()
+        .await
+        .unwrap_err();
     assert!(matches!(err, QbitError::Malformed { .. }), "{err}");
-    assert!(err.to_string().contains("torrents/info"), "{err}");
+    assert!(err.to_string().contains("sync/maindata"), "{err}");
 }

@@ -147,17 +147,27 @@ impl DynamoWorld {
             .add_stalled("main", "dynamo.stalled.mkv", "radarr", &[])
             .await;
         world.queue("movies", &hash, "downloading", vec![1]);
-        tokio::time::sleep(Duration::from_millis(2200)).await;
         let proxy = FaultProxy::start(&endpoint.url);
-        Some((
-            DynamoWorld {
-                world,
-                proxy,
-                store,
-                _endpoint: endpoint,
-            },
-            hash,
-        ))
+        let dw = DynamoWorld {
+            world,
+            proxy,
+            store,
+            _endpoint: endpoint,
+        };
+        // A first pass starts the stall clock (it counts only passes that watched the
+        // torrent stalled) and fails nothing.
+        let (code, first) = dw.run_json().await;
+        assert_eq!(code, 0, "{first:#}");
+        assert!(
+            first["actions"]
+                .as_array()
+                .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
+            "{first:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        dw.proxy.clear_log();
+        dw.world.arr("movies").clear_requests();
+        Some((dw, hash))
     }
 
     /// `sweeparr ARGS` with the DynamoDB backend reached through the proxy, test credentials,
@@ -263,6 +273,8 @@ async fn lease_conditional_check_failure_skips_the_pass_and_touches_nothing() {
     let Some((w, hash)) = DynamoWorld::start().await else {
         return;
     };
+    let watched = w.record(&hash).await;
+    assert!(watched.is_some(), "the first pass recorded the stall clock");
     // DynamoDB refuses the lease write: another run holds it (as far as this run can tell).
     w.proxy.set_rules(vec![dynamo_fault(
         "PutItem",
@@ -299,7 +311,7 @@ async fn lease_conditional_check_failure_skips_the_pass_and_touches_nothing() {
     assert_eq!((code, summary["status"].as_str()), (0, Some("skipped")));
     assert!(w.world.qbit("main").torrent_hashes().await.contains(&hash));
     assert!(w.world.arr("movies").blocklist().is_empty());
-    assert!(w.record(&hash).await.is_none(), "no state written");
+    assert_eq!(w.record(&hash).await, watched, "no state written");
 
     w.store.release_lease("main", "other-run").await.unwrap();
     w.pass_fails(&hash).await;

@@ -94,6 +94,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
             search: None,
+            health: Default::default(),
         })
         .collect();
     let mut state = Records::new();
@@ -275,6 +276,7 @@ fn torrent(rng: &mut Rng, kind: Kind, category: &str, n: usize) -> Torrent {
         ratio_limit: -2.0,
         seeding_time_limit: -2,
         inactive_seeding_time_limit: None,
+        tracker_error: None,
         dlspeed: if kind == Kind::Downloading {
             4_000_000
         } else {

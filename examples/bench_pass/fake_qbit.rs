@@ -1,9 +1,10 @@
 //! A fake qBittorrent 4.5.2 WebUI on a loopback port, fast enough to serve 10,000 torrents.
 //!
 //! It answers the calls sweeparr makes, with bodies shaped like the real 4.5.2 replies (every
-//! field of a `torrents/info` object present), keeps the torrents in memory so that actions
-//! change what the next pass sees (deleted torrents vanish, added tags stick), and counts
-//! every request it receives by endpoint.
+//! field of a `torrents/info` object present; `sync/maindata?rid=0` a full update with the
+//! same objects keyed by hash, the categories, `server_state`, the tags and the tracker map),
+//! keeps the torrents in memory so that actions change what the next pass sees (deleted
+//! torrents vanish, added tags stick), and counts every request it receives by endpoint.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -80,12 +81,18 @@ pub struct WebTorrent {
     /// no tracker works).
     #[serde(skip)]
     pub announce: String,
+    /// Not sent: whether the torrent is private, which 4.5.2 tells only in
+    /// `torrents/properties` (`is_private`).
+    #[serde(skip)]
+    pub private: bool,
 }
 
 struct Inner {
     torrents: BTreeMap<String, WebTorrent>,
     categories: Vec<String>,
     counts: BTreeMap<String, u64>,
+    /// `rid` of the last `sync/maindata` answer.
+    rid: u64,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -112,6 +119,7 @@ impl FakeQbit {
             torrents: torrents.into_iter().map(|t| (t.hash.clone(), t)).collect(),
             categories: categories.iter().map(|c| c.to_string()).collect(),
             counts: BTreeMap::new(),
+            rid: 0,
         }));
         let app = router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -142,7 +150,7 @@ impl FakeQbit {
         format!("http://{}", self.addr)
     }
 
-    /// Requests received since the last call, by endpoint (`torrents/info`, ...); resets them.
+    /// Requests received since the last call, by endpoint (`sync/maindata`, ...); resets them.
     pub fn take_counts(&self) -> BTreeMap<String, u64> {
         std::mem::take(&mut lock(&self.state).counts)
     }
@@ -170,9 +178,11 @@ fn router(state: Shared) -> Router {
         .route("/api/v2/auth/login", post(login))
         .route("/api/v2/app/version", get(|| async { "v4.5.2" }))
         .route("/api/v2/app/webapiVersion", get(|| async { "2.8.19" }))
+        .route("/api/v2/sync/maindata", get(maindata))
         .route("/api/v2/torrents/info", get(info))
         .route("/api/v2/torrents/categories", get(categories))
         .route("/api/v2/torrents/trackers", get(trackers))
+        .route("/api/v2/torrents/properties", get(properties))
         .route("/api/v2/torrents/files", get(files))
         .route("/api/v2/torrents/delete", post(delete))
         .route("/api/v2/torrents/addTags", post(add_tags))
@@ -222,14 +232,93 @@ async fn info(State(st): State<Shared>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn categories(State(st): State<Shared>) -> Response {
-    let inner = lock(&st);
-    let map: serde_json::Map<String, serde_json::Value> = inner
+/// `torrents/categories`, also the `categories` member of `sync/maindata`.
+fn category_map(inner: &Inner) -> serde_json::Map<String, serde_json::Value> {
+    inner
         .categories
         .iter()
         .map(|c| (c.clone(), json!({"name": c, "savePath": ""})))
-        .collect();
-    Json(map).into_response()
+        .collect()
+}
+
+async fn categories(State(st): State<Shared>) -> Response {
+    Json(category_map(&lock(&st))).into_response()
+}
+
+/// `sync/maindata`: always a full update (the fake keeps no history of what it sent, and
+/// 4.5.2 answers an unknown `rid` with a full update too), members in the order 4.5.2 sends
+/// them. Built in one buffer like `torrents/info`: each torrent object is serialised once,
+/// without its `hash` (the key says it), so that 10,000 torrents cost what the list costs.
+async fn maindata(State(st): State<Shared>) -> Response {
+    let body = {
+        let mut inner = lock(&st);
+        inner.rid += 1;
+        maindata_body(&inner)
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn maindata_body(inner: &Inner) -> Vec<u8> {
+    let torrents = inner.torrents.values();
+    let mut tags = std::collections::BTreeSet::new();
+    let mut trackers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let (mut dl_speed, mut up_speed) = (0, 0);
+    for t in torrents.clone() {
+        tags.extend(t.tags.split(',').map(str::trim).filter(|s| !s.is_empty()));
+        trackers.entry(&t.announce).or_default().push(&t.hash);
+        dl_speed += t.dlspeed;
+        up_speed += t.upspeed;
+    }
+    // qBittorrent 4.5.2's `server_state` of a full update, every field.
+    let server_state = json!({
+        "alltime_dl": 0, "alltime_ul": 0, "average_time_queue": 16,
+        "connection_status": "connected", "dht_nodes": 0, "dl_info_data": 0,
+        "dl_info_speed": dl_speed, "dl_rate_limit": 0, "free_space_on_disk": 4_000_000_000_000_i64,
+        "global_ratio": "1.02", "queued_io_jobs": 0, "queueing": true, "read_cache_hits": "0",
+        "read_cache_overload": "0", "refresh_interval": 1500, "total_buffers_size": 0,
+        "total_peer_connections": 0, "total_queued_size": 0, "total_wasted_session": 0,
+        "up_info_data": 0, "up_info_speed": up_speed, "up_rate_limit": 0,
+        "use_alt_speed_limits": false, "write_cache_overload": "0",
+    });
+    let mut body = Vec::with_capacity(1_500 * inner.torrents.len() + 4_096);
+    body.extend_from_slice(b"{\"categories\":");
+    body.extend(json(&category_map(inner)));
+    body.extend_from_slice(format!(",\"full_update\":true,\"rid\":{},", inner.rid).as_bytes());
+    body.extend_from_slice(b"\"server_state\":");
+    body.extend(json(&server_state));
+    body.extend_from_slice(b",\"tags\":");
+    body.extend(json(&tags));
+    body.extend_from_slice(b",\"torrents\":{");
+    for (i, t) in torrents.enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend(json(&t.hash));
+        body.push(b':');
+        body.extend(without_hash(&json(t), &t.hash));
+    }
+    body.extend_from_slice(b"},\"trackers\":");
+    body.extend(json(&trackers));
+    body.push(b'}');
+    body
+}
+
+/// A serialised `torrents/info` object without its `hash` member, as `sync/maindata` sends
+/// it. The member is found by its exact bytes: `,"hash":"<hex>"` can only be the member
+/// itself, since a `"` inside a string value is always escaped.
+fn without_hash(object: &[u8], hash: &str) -> Vec<u8> {
+    let member = format!(",\"hash\":\"{hash}\"");
+    let member = member.as_bytes();
+    let at = object
+        .windows(member.len())
+        .position(|w| w == member)
+        .expect("a serialised torrent carries its hash");
+    [&object[..at], &object[at + member.len()..]].concat()
+}
+
+/// The JSON text of `value`.
+fn json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("serialise")
 }
 
 type Params = Query<BTreeMap<String, String>>;
@@ -264,6 +353,34 @@ async fn trackers(State(st): State<Shared>, Query(p): Params) -> Response {
         pseudo("** [LSD] **"),
         real,
     ])
+    .into_response()
+}
+
+/// `torrents/properties`: every field 4.5.2 sends, `is_private` among them.
+async fn properties(State(st): State<Shared>, Query(p): Params) -> Response {
+    let Some(t) = torrent(&lock(&st), &p) else {
+        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+    };
+    let piece_size: u64 = 4 << 20;
+    let pieces_num = (t.size.max(0) as u64).div_ceil(piece_size) as i64;
+    // 4.5.2 says -1 for "never", where torrents/info says 0.
+    let or_never = |at: i64| if at > 0 { at } else { -1 };
+    Json(json!({
+        "addition_date": t.added_on, "comment": "", "completion_date": or_never(t.completion_on),
+        "created_by": "mktorrent 1.1", "creation_date": t.added_on - 60, "dl_limit": -1,
+        "dl_speed": t.dlspeed, "dl_speed_avg": t.dlspeed, "download_path": t.download_path,
+        "eta": t.eta, "hash": t.hash, "infohash_v1": t.infohash_v1, "infohash_v2": t.infohash_v2,
+        "is_private": t.private, "last_seen": or_never(t.seen_complete), "name": t.name,
+        "nb_connections": 0, "nb_connections_limit": 100, "peers": t.num_leechs,
+        "peers_total": t.num_incomplete, "piece_size": piece_size,
+        "pieces_have": (pieces_num as f64 * t.progress) as i64, "pieces_num": pieces_num,
+        "reannounce": 116, "save_path": t.save_path, "seeding_time": t.seeding_time,
+        "seeds": t.num_seeds, "seeds_total": t.num_complete, "share_ratio": t.ratio,
+        "time_elapsed": t.time_active, "total_downloaded": t.downloaded,
+        "total_downloaded_session": t.downloaded_session, "total_size": t.total_size,
+        "total_uploaded": t.uploaded, "total_uploaded_session": t.uploaded_session,
+        "total_wasted": 0, "up_limit": -1, "up_speed": t.upspeed, "up_speed_avg": t.upspeed,
+    }))
     .into_response()
 }
 

@@ -367,6 +367,9 @@ fn torrent(
         uploaded_session: 0,
         upspeed: if state == "uploading" { 150_000 } else { 0 },
         announce,
+        // Public: a failed private download would be kept (`private = "keep"`), which is
+        // not what the provoked actions measure.
+        private: false,
         hash,
     }
 }

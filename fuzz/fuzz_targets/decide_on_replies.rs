@@ -170,6 +170,7 @@ fuzz_target!(|input: Input| {
             queue,
             history: Default::default(),
             search: None,
+            health: Default::default(),
         }],
     };
     let cfg = config();

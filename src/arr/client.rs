@@ -134,6 +134,23 @@ impl ArrClient {
         })
     }
 
+    /// The download-client problems of `GET health` (`/api/v3/health`, Lidarr
+    /// `/api/v1/health`), as "source: message" lines; empty when there is none.
+    pub async fn download_client_problems(&self) -> Result<Vec<String>, ArrError> {
+        let records: Vec<wire::HealthRecord> = self.get_json("health", &[]).await?;
+        Ok(records
+            .into_iter()
+            .filter(wire::HealthRecord::is_download_client_problem)
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r.source.unwrap_or_default(),
+                    r.message.unwrap_or_default()
+                )
+            })
+            .collect())
+    }
+
     /// All pages of the queue (unknown items included), grouped by upper-case `downloadId`.
     /// Records without a download id are skipped.
     pub async fn queue(&self) -> Result<BTreeMap<String, QueueDownload>, ArrError> {
@@ -193,17 +210,22 @@ impl ArrClient {
         Err(self.malformed("GET history", "paging did not end"))
     }
 
-    /// `DELETE queue/{id}?removeFromClient=true&blocklist=true&skipRedownload=<b>`.
+    /// `DELETE queue/{id}?removeFromClient=<c>&blocklist=true&skipRedownload=<b>`.
+    /// With `remove_from_client` false the Arr leaves the torrent and its data in the client.
     /// A 404 means the item is already gone.
     pub async fn remove_from_queue(
         &self,
         queue_id: i64,
         skip_redownload: bool,
+        remove_from_client: bool,
     ) -> Result<RemoveOutcome, ArrError> {
         let path = format!("queue/{queue_id}");
         let endpoint = format!("DELETE {path}");
         let query = [
-            ("removeFromClient", "true"),
+            (
+                "removeFromClient",
+                if remove_from_client { "true" } else { "false" },
+            ),
             ("blocklist", "true"),
             (
                 "skipRedownload",

@@ -26,6 +26,52 @@ pub struct SystemStatus {
     pub url_base: Option<String>,
 }
 
+/// One record of `GET health` (HealthResource): a problem the Arr reports about itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthRecord {
+    /// The check that reported it, e.g. `DownloadClientCheck`.
+    pub source: Option<String>,
+    /// `ok`, `notice`, `warning`, `error` (or their integer values).
+    #[serde(rename = "type")]
+    pub kind: Option<Value>,
+    /// What the Arr says, for people.
+    pub message: Option<String>,
+}
+
+/// Health checks whose problem means the Arr may not see its downloads: its queue can then
+/// lack torrents it owns (it drops every download of a client it cannot reach).
+pub const DOWNLOAD_CLIENT_CHECKS: &[&str] = &[
+    "DownloadClientCheck",
+    "DownloadClientStatusCheck",
+    "DownloadClientRootFolderCheck",
+    "DownloadClientRemovesCompletedDownloadsCheck",
+    "DownloadClientSortingCheck",
+    "ImportMechanismCheck",
+    "RemotePathMappingCheck",
+];
+
+impl HealthRecord {
+    /// True for a warning or error of a download-client check (see
+    /// [`DOWNLOAD_CLIENT_CHECKS`]); notices and other checks do not count.
+    pub fn is_download_client_problem(&self) -> bool {
+        let serious = match &self.kind {
+            Some(Value::String(k)) => {
+                matches!(k.to_ascii_lowercase().as_str(), "warning" | "error")
+            }
+            // HealthCheckResult: ok 0, notice 1, warning 2, error 3.
+            Some(Value::Number(n)) => matches!(n.as_i64(), Some(2 | 3)),
+            _ => false,
+        };
+        serious
+            && self.source.as_deref().is_some_and(|s| {
+                DOWNLOAD_CLIENT_CHECKS
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(s))
+            })
+    }
+}
+
 /// A paged reply: `{page, pageSize, sortKey, sortDirection, totalRecords, records}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -133,21 +179,23 @@ pub struct HistoryRecord {
 }
 
 impl HistoryRecord {
-    /// True when this record is an import of a download for an Arr of `kind`.
+    /// True when this record is an import of a whole download for an Arr of `kind`. Lidarr's
+    /// `trackFileImported` is written per track, also for an album imported only in part:
+    /// only its `downloadImported` counts.
     pub fn is_import(&self, kind: ArrKind) -> bool {
         match &self.event_type {
             Some(Value::String(name)) => {
                 let name = name.to_ascii_lowercase();
                 match kind {
                     ArrKind::Radarr | ArrKind::Sonarr => name == "downloadfolderimported",
-                    ArrKind::Lidarr => name == "downloadimported" || name == "trackfileimported",
+                    ArrKind::Lidarr => name == "downloadimported",
                 }
             }
             // Integer values: 3 is downloadFolderImported (Radarr, Sonarr) or
             // trackFileImported (Lidarr); 8 is Lidarr's downloadImported.
             Some(Value::Number(n)) => matches!(
                 (kind, n.as_i64()),
-                (ArrKind::Radarr | ArrKind::Sonarr, Some(3)) | (ArrKind::Lidarr, Some(3 | 8))
+                (ArrKind::Radarr | ArrKind::Sonarr, Some(3)) | (ArrKind::Lidarr, Some(8))
             ),
             _ => false,
         }
@@ -378,6 +426,33 @@ mod tests {
     }
 
     #[test]
+    fn only_download_client_warnings_and_errors_count_as_problems() {
+        let rec = |source: &str, kind: Value| HealthRecord {
+            source: Some(source.into()),
+            kind: Some(kind),
+            message: Some("m".into()),
+        };
+        assert!(rec("DownloadClientCheck", Value::from("error")).is_download_client_problem());
+        assert!(
+            rec("DownloadClientStatusCheck", Value::from("warning")).is_download_client_problem()
+        );
+        assert!(rec("RemotePathMappingCheck", Value::from(2)).is_download_client_problem());
+        assert!(!rec("DownloadClientCheck", Value::from("notice")).is_download_client_problem());
+        assert!(!rec("UpdateCheck", Value::from("error")).is_download_client_problem());
+        assert!(!rec("IndexerStatusCheck", Value::from("warning")).is_download_client_problem());
+        let list: Vec<HealthRecord> = serde_json::from_str(
+            r#"[{"id":1,"source":"DownloadClientStatusCheck","type":"error","message":"All download clients are unavailable","wikiUrl":"https://wiki.servarr.com/x"},{"source":"IndexerRssCheck","type":"warning"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            list.iter()
+                .filter(|r| r.is_download_client_problem())
+                .count(),
+            1
+        );
+    }
+
+    #[test]
     fn import_events_are_recognised_per_kind() {
         let rec = |event: Value| HistoryRecord {
             event_type: Some(event),
@@ -388,7 +463,9 @@ mod tests {
         assert!(folder.is_import(ArrKind::Sonarr));
         assert!(!folder.is_import(ArrKind::Lidarr));
         assert!(rec(Value::from("DownloadImported")).is_import(ArrKind::Lidarr));
-        assert!(rec(Value::from("trackFileImported")).is_import(ArrKind::Lidarr));
+        // Lidarr writes one per track, also when the album is imported only in part.
+        assert!(!rec(Value::from("trackFileImported")).is_import(ArrKind::Lidarr));
+        assert!(!rec(Value::from(3)).is_import(ArrKind::Lidarr));
         assert!(!rec(Value::from("grabbed")).is_import(ArrKind::Radarr));
         assert!(!rec(Value::from("downloadFailed")).is_import(ArrKind::Lidarr));
         assert!(rec(Value::from(3)).is_import(ArrKind::Radarr));

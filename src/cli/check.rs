@@ -3,6 +3,7 @@
 use crate::arr::ArrClient;
 use crate::clients::Clients;
 use crate::config::Config;
+use crate::model::Connection;
 use crate::qbit::QbitClient;
 
 use super::ExitCode;
@@ -60,21 +61,26 @@ pub(super) async fn check(cfg: &Config) -> i32 {
 }
 
 async fn check_qbit(name: &str, client: &QbitClient, categories: &[&str]) -> (String, bool) {
+    let auth = client.auth().describe();
     let info = match client.connect().await {
         Ok(i) => i,
-        Err(e) => return (format!("qbit.{name}: UNREACHABLE: {e}"), false),
+        Err(e) => return (format!("qbit.{name}: UNREACHABLE ({auth}): {e}"), false),
     };
     let mut line = format!(
-        "qbit.{name}: qBittorrent {} (WebAPI {}, {:?})",
+        "qbit.{name}: qBittorrent {} (WebAPI {}, {:?}; {auth})",
         info.version, info.api_version, info.generation
     );
-    match client.categories().await {
-        Ok(have) => {
+    match client.list().await {
+        Ok(data) => {
             let missing: Vec<&str> = categories
                 .iter()
                 .copied()
-                .filter(|c| !have.iter().any(|h| h == c))
+                .filter(|c| !data.categories.iter().any(|h| h == c))
                 .collect();
+            line.push_str(&format!("; {} torrents", data.torrents.len()));
+            if data.connection == Connection::Disconnected {
+                line.push_str("; network DISCONNECTED (no health verdicts until it is back)");
+            }
             if !missing.is_empty() {
                 line.push_str(&format!(
                     "; categories missing (a run creates them): {}",
@@ -83,7 +89,7 @@ async fn check_qbit(name: &str, client: &QbitClient, categories: &[&str]) -> (St
             }
             (line, true)
         }
-        Err(e) => (format!("{line}; categories unreadable: {e}"), false),
+        Err(e) => (format!("{line}; torrent list unreadable: {e}"), false),
     }
 }
 

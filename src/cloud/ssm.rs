@@ -20,8 +20,10 @@ fn wanted(config: &Config) -> Vec<(String, String)> {
     let qbit = config
         .qbit
         .iter()
-        .filter_map(|(n, q)| match &q.password_source {
-            SecretSource::Ssm(p) if !q.disabled => Some((format!("qbit.{n}.password"), p.clone())),
+        .filter(|(_, q)| !q.disabled)
+        .filter_map(|(n, q)| match (&q.api_key_source, &q.password_source) {
+            (Some(SecretSource::Ssm(p)), _) => Some((format!("qbit.{n}.api_key"), p.clone())),
+            (None, SecretSource::Ssm(p)) => Some((format!("qbit.{n}.password"), p.clone())),
             _ => None,
         });
     let arr = config
@@ -81,7 +83,11 @@ fn set(config: &mut Config, key: &str, secret: Secret) {
     match (parts.next(), parts.next()) {
         (Some("qbit"), Some(name)) => {
             if let Some(q) = config.qbit.get_mut(name) {
-                q.password = secret;
+                if key.ends_with(".api_key") {
+                    q.api_key = secret;
+                } else {
+                    q.password = secret;
+                }
             }
         }
         (Some("arr"), Some(name)) => {

@@ -4,7 +4,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::types::{
-    Backend, Health, NotifyEvent, RunConfig, SearchConfig, SeedGoal, SeedMode, Seeding, StateConfig,
+    Backend, Health, NotifyEvent, PrivatePolicy, RunConfig, SearchConfig, SeedGoal, SeedMode,
+    Seeding, StateConfig,
 };
 
 const MINUTE: u64 = 60;
@@ -54,7 +55,7 @@ impl Default for RunConfig {
 
 impl Default for Health {
     /// `stalled_after = "30m"`, `max_eta = "7d"`, `unavailable_after = "1h"`,
-    /// `remove_unregistered = true`, the usual executable/ISO extensions blocked,
+    /// `remove_unregistered = true`, `tracker_recheck = "1h"`, the usual executable/ISO extensions blocked,
     /// `failed_import_after = "1h"`, `research = true`.
     fn default() -> Self {
         Health {
@@ -62,9 +63,14 @@ impl Default for Health {
             max_eta: Some(Duration::from_secs(7 * DAY)),
             unavailable_after: Some(Duration::from_secs(HOUR)),
             remove_unregistered: true,
+            tracker_recheck: Duration::from_secs(HOUR),
             blocked_extensions: BLOCKED_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
             failed_import_after: Some(Duration::from_secs(HOUR)),
+            failed_import_ignore: Vec::new(),
             research: true,
+            min_speed: None,
+            slow_after: Duration::from_secs(HOUR),
+            private: PrivatePolicy::Keep,
         }
     }
 }
@@ -107,7 +113,11 @@ impl Default for SearchConfig {
 }
 
 /// `on` of a `[[notify]]` target when not written.
-pub const NOTIFY_ON: [NotifyEvent; 2] = [NotifyEvent::Destructive, NotifyEvent::Unreachable];
+pub const NOTIFY_ON: [NotifyEvent; 3] = [
+    NotifyEvent::Destructive,
+    NotifyEvent::Unreachable,
+    NotifyEvent::Attention,
+];
 
 #[cfg(test)]
 mod tests {

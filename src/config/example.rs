@@ -20,7 +20,7 @@ mod tests {
         std::fs::write(&secret, "seedbox-pw\n").unwrap();
         let text = example().replace("/run/secrets/seedbox", &secret.display().to_string());
         let env = |var: &str| match var {
-            "QBIT_MAIN_PASSWORD" | "RADARR_API_KEY" | "SONARR_API_KEY" => {
+            "QBIT_MAIN_PASSWORD" | "QBIT_BOX52_API_KEY" | "RADARR_API_KEY" | "SONARR_API_KEY" => {
                 Some(format!("{var}-value"))
             }
             "DISCORD_WEBHOOK_URL" => Some("https://discord.com/api/webhooks/1/token".into()),
@@ -33,7 +33,13 @@ mod tests {
     #[test]
     fn example_parses_and_validates() {
         let config = load_example();
-        assert_eq!(config.qbit.len(), 2);
+        assert_eq!(config.qbit.len(), 3);
+        assert!(config.qbit["box52"].uses_api_key());
+        assert_eq!(
+            config.qbit["box52"].api_key.expose(),
+            "QBIT_BOX52_API_KEY-value"
+        );
+        assert!(!config.qbit["main"].uses_api_key());
         assert_eq!(config.arr.len(), 2);
         assert_eq!(config.qbit["seedbox"].password.expose(), "seedbox-pw");
         assert_eq!(
@@ -149,9 +155,14 @@ mod tests {
             "max_eta",
             "unavailable_after",
             "remove_unregistered",
+            "tracker_recheck",
             "blocked_extensions",
             "failed_import_after",
+            "failed_import_ignore",
             "research",
+            "private",
+            "min_speed",
+            "slow_after",
             "ratio",
             "time",
             "mode",

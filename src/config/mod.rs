@@ -19,6 +19,7 @@ mod resolve;
 mod rules;
 mod search;
 pub mod secret;
+pub mod speed;
 pub mod types;
 mod validate;
 mod values;

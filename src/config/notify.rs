@@ -51,8 +51,8 @@ fn target(raw: &RawNotify, key: &str, ctx: &Ctx) -> Result<NotifyConfig, ConfigE
         Some(list) if list.is_empty() => {
             return Err(ctx.invalid(
                 format!("{key}.on"),
-                "expected at least one of destructive, unreachable, failed (remove the target \
-                 to turn it off)",
+                "expected at least one of destructive, unreachable, failed, attention (remove \
+                 the target to turn it off)",
             ));
         }
         Some(list) => {
@@ -128,6 +128,7 @@ fn event(raw: RawNotifyEvent) -> NotifyEvent {
         RawNotifyEvent::Destructive => NotifyEvent::Destructive,
         RawNotifyEvent::Unreachable => NotifyEvent::Unreachable,
         RawNotifyEvent::Failed => NotifyEvent::Failed,
+        RawNotifyEvent::Attention => NotifyEvent::Attention,
     }
 }
 
@@ -158,7 +159,11 @@ mod tests {
         assert_eq!(discord.url.expose(), HOOK);
         assert_eq!(
             discord.on,
-            [NotifyEvent::Destructive, NotifyEvent::Unreachable]
+            [
+                NotifyEvent::Destructive,
+                NotifyEvent::Unreachable,
+                NotifyEvent::Attention
+            ]
         );
         assert_eq!(ntfy.kind, NotifyKind::Ntfy);
         assert_eq!(ntfy.url_source, SecretSource::Env("NTFY_URL".into()));

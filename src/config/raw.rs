@@ -97,7 +97,7 @@ pub struct RawRun {
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a [qbit.NAME] table (url, username, password, ...)"
+    expecting = "a [qbit.NAME] table (url, username, password or api_key, ...)"
 )]
 pub struct RawQbit {
     /// `url`
@@ -106,6 +106,8 @@ pub struct RawQbit {
     pub username: Option<String>,
     /// `password`
     pub password: Option<RawSecret>,
+    /// `api_key` (qBittorrent 5.2+)
+    pub api_key: Option<RawSecret>,
     /// `disabled`
     pub disabled: Option<bool>,
     /// `path_map`
@@ -196,6 +198,8 @@ pub enum RawNotifyEvent {
     Unreachable,
     /// `"failed"`
     Failed,
+    /// `"attention"`
+    Attention,
 }
 
 /// `[[notify]]`
@@ -232,12 +236,32 @@ pub struct RawHealth {
     pub unavailable_after: Option<Threshold>,
     /// `remove_unregistered`
     pub remove_unregistered: Option<bool>,
+    /// `tracker_recheck`
+    pub tracker_recheck: Option<Threshold>,
     /// `blocked_extensions`
     pub blocked_extensions: Option<Vec<String>>,
     /// `failed_import_after`
     pub failed_import_after: Option<Threshold>,
+    /// `failed_import_ignore`
+    pub failed_import_ignore: Option<Vec<String>>,
+    /// `min_speed`
+    pub min_speed: Option<Speed>,
+    /// `slow_after`
+    pub slow_after: Option<Threshold>,
+    /// `private`
+    pub private: Option<RawPrivate>,
     /// `research`
     pub research: Option<bool>,
+}
+
+/// `private` of `[health]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPrivate {
+    /// `"keep"`
+    Keep,
+    /// `"remove"`
+    Remove,
 }
 
 /// `mode` of a seeding goal.
@@ -311,6 +335,26 @@ impl<'de> Deserialize<'de> for Threshold {
             }
         }
         deserializer.deserialize_str(ThresholdVisitor)
+    }
+}
+
+/// A download speed (bytes per second), or `"off"` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Speed(pub Option<u64>);
+
+impl<'de> Deserialize<'de> for Speed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpeedVisitor;
+        impl Visitor<'_> for SpeedVisitor {
+            type Value = Speed;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{} (in quotes) or \"off\"", super::speed::EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Speed, E> {
+                super::speed::parse_speed(v).map(Speed).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(SpeedVisitor)
     }
 }
 

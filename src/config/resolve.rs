@@ -15,6 +15,20 @@ pub(crate) fn resolve_secrets(
 ) -> Result<(), ConfigError> {
     let origin = config.source.clone();
     for q in config.qbit.values_mut().filter(|q| !q.disabled) {
+        if let Some(source) = &q.api_key_source {
+            let key = format!("qbit.{}.api_key", q.name);
+            q.api_key = resolve(source, &key, &origin, env)?;
+            if q.api_key.expose().trim().is_empty() && !matches!(source, SecretSource::Ssm(_)) {
+                return Err(ConfigError::Invalid {
+                    origin,
+                    key,
+                    message: format!(
+                        "{source:?} gave an empty API key; expected qBittorrent's WebUI API key"
+                    ),
+                });
+            }
+            continue;
+        }
         let key = format!("qbit.{}.password", q.name);
         q.password = resolve(&q.password_source, &key, &origin, env)?;
     }

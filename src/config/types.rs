@@ -83,12 +83,24 @@ pub struct QbitConfig {
     pub password_source: SecretSource,
     /// Resolved password (empty until resolved for `ssm`).
     pub password: Secret,
+    /// qBittorrent 5.2+ API key source, when configured: sent as `Authorization: Bearer`,
+    /// with no login and no cookie (username and password are then unused).
+    pub api_key_source: Option<SecretSource>,
+    /// Resolved API key (empty when none, or until resolved for `ssm`).
+    pub api_key: Secret,
     /// Skip this instance.
     pub disabled: bool,
     /// Prefix rewrites of content paths sent to Arrs, longest prefix first.
     pub path_map: Vec<(String, String)>,
     /// Accept an invalid TLS certificate (self-signed seedboxes). Off by default.
     pub tls_insecure: bool,
+}
+
+impl QbitConfig {
+    /// True when the instance is reached with an API key rather than a login.
+    pub fn uses_api_key(&self) -> bool {
+        self.api_key_source.is_some()
+    }
 }
 
 /// `import_mode` of an Arr.
@@ -151,12 +163,37 @@ pub struct Health {
     pub unavailable_after: Option<Duration>,
     /// A tracker saying unregistered -> failed.
     pub remove_unregistered: bool,
+    /// How often the tracker list of a managed torrent is read again on qBittorrent builds
+    /// whose torrent list does not flag tracker errors (before 5.2).
+    pub tracker_recheck: Duration,
     /// File extensions (lower-case, with dot) that fail a torrent at once.
     pub blocked_extensions: Vec<String>,
     /// Import blocked / failed in the Arr for this long -> failed.
     pub failed_import_after: Option<Duration>,
+    /// Extra Arr status-message fragments (lower-case) that never lead to a fail: like the
+    /// built-in ones of [`crate::decide::import::UNFIXABLE`], they make an `attention` action.
+    pub failed_import_ignore: Vec<String>,
     /// Let the Arr search for a replacement.
     pub research: bool,
+    /// A download whose average speed over an unbroken run of `slow_after` stays below this
+    /// (bytes per second) is failed; `None` = off.
+    pub min_speed: Option<u64>,
+    /// How long a download must have been watched downloading before `min_speed` applies.
+    pub slow_after: Duration,
+    /// What a failed private torrent becomes.
+    pub private: PrivatePolicy,
+}
+
+/// `private` of `[health]`: what failing a private torrent does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivatePolicy {
+    /// The Arr blocklists and searches (`removeFromClient=false`); the torrent stays in
+    /// qBittorrent with its data, tagged `sweeparr-failed`, and no health rule fails or
+    /// deletes it again. A private torrent the Arr does not hold is never deleted by a
+    /// health rule.
+    Keep,
+    /// As any other torrent.
+    Remove,
 }
 
 /// `any`: ratio OR time reached; `all`: both reached.
@@ -257,6 +294,8 @@ pub enum NotifyEvent {
     Unreachable,
     /// An action failed.
     Failed,
+    /// A download needs a person: an import problem another release would not fix.
+    Attention,
 }
 
 impl NotifyEvent {
@@ -266,6 +305,7 @@ impl NotifyEvent {
             NotifyEvent::Destructive => "destructive",
             NotifyEvent::Unreachable => "unreachable",
             NotifyEvent::Failed => "failed",
+            NotifyEvent::Attention => "attention",
         }
     }
 }

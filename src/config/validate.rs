@@ -11,13 +11,13 @@ use std::time::Duration;
 use super::defaults::{QBIT_USERNAME, STATE_PATH};
 use super::error::ConfigError;
 use super::raw::{
-    Ratio, RawArr, RawBackend, RawConfig, RawHealth, RawImportMode, RawQbit, RawRun, RawSecret,
-    RawSeedMode, RawSeeding, RawState, RawTracker, Threshold,
+    Ratio, RawArr, RawBackend, RawConfig, RawHealth, RawImportMode, RawPrivate, RawQbit, RawRun,
+    RawSecret, RawSeedMode, RawSeeding, RawState, RawTracker, Threshold,
 };
 use super::secret::{Secret, SecretSource};
 use super::types::{
-    ArrConfig, Backend, Config, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode,
-    Seeding, StateConfig, TrackerRule,
+    ArrConfig, Backend, Config, Health, ImportMode, PrivatePolicy, QbitConfig, RunConfig, SeedGoal,
+    SeedMode, Seeding, StateConfig, TrackerRule,
 };
 use super::values::{
     check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
@@ -152,12 +152,33 @@ fn qbit_instance(name: &str, raw: &RawQbit, ctx: &Ctx) -> Result<QbitConfig, Con
         .map_or(SecretSource::Literal(String::new()), |s| {
             secret_source(s, ctx)
         });
+    let api_key_source = match &raw.api_key {
+        Some(RawSecret(SecretSource::Literal(v))) if v.trim().is_empty() => {
+            return Err(ctx.invalid(
+                format!("{key}.api_key"),
+                "is empty; expected the WebUI API key (qBittorrent 5.2+, Options > WebUI), \
+                 e.g. { env = \"QBIT_API_KEY\" }, or leave it out to log in with \
+                 username and password",
+            ));
+        }
+        Some(secret) => Some(secret_source(secret, ctx)),
+        None => None,
+    };
+    if api_key_source.is_some() && (raw.username.is_some() || raw.password.is_some()) {
+        return Err(ctx.invalid(
+            format!("{key}.api_key"),
+            "is set together with username/password; expected one of them: api_key \
+             (qBittorrent 5.2+, no login) or username and password",
+        ));
+    }
     Ok(QbitConfig {
         name: name.to_owned(),
         url,
         username: raw.username.clone().unwrap_or(QBIT_USERNAME.to_owned()),
         password_source: password,
         password: Secret::default(),
+        api_key_source,
+        api_key: Secret::default(),
         disabled: raw.disabled.unwrap_or(false),
         path_map: path_map(raw.path_map.as_ref(), &format!("{key}.path_map"), ctx)?,
         tls_insecure: raw.tls_insecure.unwrap_or(false),
@@ -250,10 +271,50 @@ fn merge_health(
         max_eta: threshold(raw.max_eta, base.max_eta),
         unavailable_after: threshold(raw.unavailable_after, base.unavailable_after),
         remove_unregistered: raw.remove_unregistered.unwrap_or(base.remove_unregistered),
+        tracker_recheck: positive(
+            raw.tracker_recheck,
+            base.tracker_recheck,
+            &format!("{key}.tracker_recheck"),
+            ctx,
+        )?,
         blocked_extensions,
         failed_import_after: threshold(raw.failed_import_after, base.failed_import_after),
+        failed_import_ignore: match &raw.failed_import_ignore {
+            Some(list) => fragments(list, &format!("{key}.failed_import_ignore"), ctx)?,
+            None => base.failed_import_ignore.clone(),
+        },
         research: raw.research.unwrap_or(base.research),
+        min_speed: raw.min_speed.map_or(base.min_speed, |s| s.0),
+        slow_after: positive(
+            raw.slow_after,
+            base.slow_after,
+            &format!("{key}.slow_after"),
+            ctx,
+        )?,
+        private: match raw.private {
+            Some(RawPrivate::Keep) => PrivatePolicy::Keep,
+            Some(RawPrivate::Remove) => PrivatePolicy::Remove,
+            None => base.private,
+        },
     })
+}
+
+/// Message fragments, trimmed and lower-cased; an empty one would match every message.
+fn fragments(list: &[String], key: &str, ctx: &Ctx) -> Result<Vec<String>, ConfigError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = f.trim().to_lowercase();
+            if f.is_empty() {
+                Err(ctx.invalid(
+                    format!("{key}[{i}]"),
+                    "is empty; expected a piece of an Arr status message, e.g. \"no files found\"",
+                ))
+            } else {
+                Ok(f)
+            }
+        })
+        .collect()
 }
 
 /// The goal keys shared by `[seeding]`, `[arr.NAME.seeding]` and `[[seeding.tracker]]`.

@@ -6,6 +6,7 @@
 
 use super::fmt::{as_secs, over, secs};
 use crate::config::Health;
+use crate::config::speed::show_speed;
 use crate::model::{Torrent, Tracker};
 use crate::state::{Epoch, TorrentRecord};
 
@@ -30,18 +31,32 @@ const UNREGISTERED: &[&str] = &[
     "infohash not found",
     "trumped",
     "retitled",
-    "truncated",
     "complete season uploaded",
     "specifically banned",
 ];
 
-/// Fragments that mean the tracker itself is in trouble, not the torrent.
+/// Fragments that mean the tracker itself, or the network to it, is in trouble, not the
+/// torrent: a message with one of them is never taken as "unregistered".
 const TRACKER_DOWN: &[&str] = &[
     "down",
     "unreachable",
     "bad gateway",
+    "gateway",
     "timed out",
+    "timeout",
     "maintenance",
+    "truncated",
+    "connection refused",
+    "connection reset",
+    "connection closed",
+    "end of file",
+    "host not found",
+    "name resolution",
+    "internal server error",
+    "service unavailable",
+    "too many requests",
+    "http error 5",
+    "status 5",
 ];
 
 /// The message of a failing real tracker that says the torrent is unregistered, if any.
@@ -57,21 +72,16 @@ pub fn unregistered_message(trackers: &[Tracker]) -> Option<&str> {
         })
 }
 
-/// Health rules for an incomplete torrent. `trackers` is present when fetched this pass.
-pub fn verdict(
-    t: &Torrent,
-    rec: &TorrentRecord,
-    h: &Health,
-    trackers: Option<&[Tracker]>,
-    now: Epoch,
-) -> Option<HealthVerdict> {
+/// Health rules for an incomplete torrent. What a tracker said of it is in `rec` (observed
+/// from the tracker list read this pass or an earlier one).
+pub fn verdict(t: &Torrent, rec: &TorrentRecord, h: &Health, now: Epoch) -> Option<HealthVerdict> {
     if let Some(file) = &rec.blocked_file {
         return Some(HealthVerdict::Fail(format!(
             "blocked file extension: {file}"
         )));
     }
     if h.remove_unregistered
-        && let Some(msg) = trackers.and_then(unregistered_message)
+        && let Some(msg) = &rec.unregistered
     {
         return Some(HealthVerdict::Fail(format!("tracker says: {msg}")));
     }
@@ -88,10 +98,10 @@ pub fn verdict(
     if t.status.is_busy() {
         return None;
     }
-    if let Some(limit) = h.stalled_after
+    if let (Some(limit), Some(since)) = (h.stalled_after, rec.stalled_since)
         && t.status.is_stalled()
     {
-        let stalled = now - rec.progress_at;
+        let stalled = now - since;
         if stalled >= as_secs(limit) {
             return Some(HealthVerdict::Fail(format!(
                 "stalled {}",
@@ -99,8 +109,25 @@ pub fn verdict(
             )));
         }
     }
-    if let (Some(limit), Some(eta)) = (h.max_eta, t.eta)
+    if let (Some(min), Some(since)) = (h.min_speed, rec.downloading_since) {
+        let watched = now - since;
+        if watched > 0 && watched >= as_secs(h.slow_after) {
+            let got = t.completed.saturating_sub(rec.downloading_from);
+            let average = got as f64 / watched as f64;
+            if average < min as f64 {
+                return Some(HealthVerdict::Fail(format!(
+                    "slow: {} on average over {} < {}",
+                    show_speed(average),
+                    secs(watched),
+                    show_speed(min as f64)
+                )));
+            }
+        }
+    }
+    // Over max_eta on this pass and on the one before at least (the run began earlier).
+    if let (Some(limit), Some(eta), Some(since)) = (h.max_eta, t.eta, rec.eta_over_since)
         && eta > limit.as_secs()
+        && since < now
     {
         return Some(HealthVerdict::Fail(format!(
             "eta {}",

@@ -21,6 +21,7 @@ mod rules_tests;
 pub mod scope;
 pub mod search;
 pub mod select;
+pub mod shared;
 
 #[cfg(test)]
 mod props;
@@ -29,12 +30,12 @@ mod tests;
 
 use std::collections::HashSet;
 
-pub use plan::{Action, ActionKind, Op, Plan};
+pub use plan::{Action, ActionKind, ClientSide, Op, Plan};
 pub use scope::Scope;
 pub use select::{DetailRequests, details_needed};
 
-use crate::config::{ArrConfig, Config};
-use crate::model::{ArrSnapshot, InstanceSnapshot, Snapshot, Torrent};
+use crate::config::{ArrConfig, Config, PrivatePolicy};
+use crate::model::{ArrHealth, ArrSnapshot, Connection, InstanceSnapshot, Snapshot, Torrent};
 use crate::state::{Epoch, Record, Records, TorrentRecord};
 use health::HealthVerdict;
 use index::TorrentIndex;
@@ -42,6 +43,13 @@ use observe::ArrFacts;
 
 /// Tag added to torrents sweeparr knows as imported (with `tag_actions`).
 pub const TAG_IMPORTED: &str = "sweeparr-imported";
+
+/// Why a planned direct deletion waits in the first decision of a pass: the pass reads the
+/// Arr's health and decides again.
+pub const HEALTH_NOT_READ: &str = "the Arr's health check is read before a direct deletion";
+
+/// Tag of a private torrent failed through its Arr and kept (`private = "keep"`).
+pub const TAG_FAILED: &str = "sweeparr-failed";
 
 /// A torrent's Arr: its config, and its snapshot when reachable this pass.
 pub(crate) struct Managed<'a> {
@@ -71,17 +79,37 @@ pub fn decide(
     let mut plan = Plan::default();
     let index = TorrentIndex::new(state);
     for inst in &snapshot.instances {
-        // An unreachable instance: nothing decided, its records left as they are.
-        if !inst.reachable || !scope.has_instance(&inst.name) {
+        if !scope.has_instance(&inst.name) {
+            continue;
+        }
+        // An unreachable instance: nothing decided, its records left as they are but for
+        // the runs of passes its clocks count (a pass that cannot see a torrent ends them).
+        if !inst.reachable {
+            let mut ended: Vec<TorrentRecord> = index
+                .of_instance(&inst.name)
+                .filter_map(|rec| {
+                    let mut rec = rec.clone();
+                    rec.end_runs().then_some(rec)
+                })
+                .collect();
+            ended.sort_unstable_by(|a, b| a.hash.cmp(&b.hash));
+            plan.records
+                .extend(ended.into_iter().map(|rec| Record::Torrent(Box::new(rec))));
             continue;
         }
         if !scope.narrowed_to_hashes() {
             ensure_categories(inst, config, &mut plan);
         }
         let mut seen = HashSet::with_capacity(inst.torrents.len());
+        let shared = shared::SharedFiles::new(&inst.torrents);
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
             seen.insert(t.hash.as_str());
-            decide_torrent(inst, t, snapshot, &index, config, now, &mut plan);
+            let on = On {
+                inst,
+                shared: &shared,
+                snapshot,
+            };
+            decide_torrent(&on, t, &index, config, now, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
         let mut gone: Vec<TorrentRecord> = index
@@ -131,29 +159,34 @@ fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) 
     }
 }
 
+/// Where a torrent is: its instance, the instance's shared files, the whole scan.
+struct On<'a> {
+    inst: &'a InstanceSnapshot,
+    shared: &'a shared::SharedFiles<'a>,
+    snapshot: &'a Snapshot,
+}
+
 fn decide_torrent(
-    inst: &InstanceSnapshot,
+    on: &On<'_>,
     t: &Torrent,
-    snapshot: &Snapshot,
     index: &TorrentIndex<'_>,
     config: &Config,
     now: Epoch,
     plan: &mut Plan,
 ) {
+    let (inst, snapshot) = (on.inst, on.snapshot);
     let Some(managed) = Managed::find(config, snapshot, t) else {
         return;
     };
     let arr_cfg = managed.config;
     let prev = index.get(&inst.name, &t.hash);
     let facts = managed.snapshot.map(|a| ArrFacts::of(a, &t.download_id()));
-    let rec = observe::observe(
-        prev,
-        inst,
-        t,
-        facts,
-        &arr_cfg.health.blocked_extensions,
-        now,
-    );
+    let mut rec = observe::observe(prev, inst, t, facts, &arr_cfg.health, now);
+    if inst.connection == Connection::Disconnected {
+        // No network (VPN down, interface gone): what the torrent shows says nothing about
+        // it. Its runs end; they start again when the network is back.
+        rec.end_runs();
+    }
 
     // Protected, or its Arr unreachable: observe only.
     if let Some(arr) = managed.snapshot
@@ -161,6 +194,7 @@ fn decide_torrent(
     {
         let ctx = Ctx {
             inst,
+            shared: on.shared,
             t,
             rec: &rec,
             arr,
@@ -168,7 +202,17 @@ fn decide_torrent(
             config,
             now,
         };
-        if let Some(action) = primary_action(&ctx) {
+        let action = primary_action(&ctx);
+        let attention = action
+            .as_ref()
+            .is_some_and(|a| a.kind == ActionKind::Attention);
+        if action
+            .as_ref()
+            .is_some_and(|a| a.skip.as_deref() == Some(HEALTH_NOT_READ))
+        {
+            plan.needs_health.insert(arr.name.clone());
+        }
+        if let Some(action) = action {
             plan.actions.push(action);
         } else if config.run.tag_actions && rec.imported_at.is_some() && !t.has_tag(TAG_IMPORTED) {
             plan.actions.push(ctx.action(
@@ -179,6 +223,7 @@ fn decide_torrent(
                 },
             ));
         }
+        rec.attention_since = attention.then(|| rec.attention_since.unwrap_or(now));
     }
 
     if prev != Some(&rec) {
@@ -191,6 +236,8 @@ fn decide_torrent(
 /// Everything one torrent's rules look at.
 pub(crate) struct Ctx<'a> {
     pub inst: &'a InstanceSnapshot,
+    /// Which content paths of the instance more than one torrent uses.
+    pub shared: &'a shared::SharedFiles<'a>,
     pub t: &'a Torrent,
     pub rec: &'a TorrentRecord,
     pub arr: &'a ArrSnapshot,
@@ -213,17 +260,116 @@ impl Ctx<'_> {
         }
     }
 
-    /// A fail: through the Arr when its queue holds the download, else straight from the client.
+    /// A fail: through the Arr when its queue holds the download, else straight from the
+    /// client, within the guards: a private torrent under `private = "keep"` stays in
+    /// qBittorrent (and one the Arr does not hold, or whose flag is unknown, is not touched),
+    /// and files another torrent of the instance uses are never deleted.
     pub fn fail(&self, reason: String) -> Action {
-        let op = match self.arr.queue.get(&self.t.download_id()) {
-            Some(q) if !q.record_ids.is_empty() => Op::ArrRemove {
-                arr: self.arr.name.clone(),
-                queue_id: q.record_ids[0],
-                skip_redownload: !self.arr_cfg.health.research,
-            },
-            _ => Op::ClientDelete { delete_files: true },
+        let queued = self
+            .arr
+            .queue
+            .get(&self.t.download_id())
+            .and_then(|q| q.record_ids.first().copied());
+        let shared = self.shared.with(&self.t.hash, &self.t.content_path);
+        let keep_private = self.arr_cfg.health.private == PrivatePolicy::Keep;
+        let private = self.t.private.or(self.rec.private);
+        let mut skip = None;
+        let mut reason = reason;
+        let op = match queued {
+            Some(queue_id) => {
+                let client = if keep_private && private != Some(false) {
+                    if private.is_none() {
+                        reason.push_str("; private or not unknown: kept in qBittorrent");
+                    } else {
+                        reason.push_str("; private: kept in qBittorrent, tagged sweeparr-failed");
+                    }
+                    ClientSide::KeepTagged
+                } else if let Some(other) = shared {
+                    reason.push_str(&format!("; files kept: {other} uses them too"));
+                    ClientSide::RemoveKeepFiles
+                } else {
+                    ClientSide::ArrRemoves
+                };
+                Op::ArrRemove {
+                    arr: self.arr.name.clone(),
+                    queue_id,
+                    skip_redownload: !self.arr_cfg.health.research,
+                    client,
+                }
+            }
+            None => {
+                if keep_private && private != Some(false) {
+                    skip = Some(match private {
+                        Some(_) => "private torrent the Arr does not hold: kept (private = \
+                                    \"keep\")"
+                            .to_string(),
+                        None => "the Arr does not hold it and whether it is private is not \
+                                 known yet: kept"
+                            .to_string(),
+                    });
+                }
+                if skip.is_none() {
+                    skip = self.direct_delete_held_back();
+                }
+                if let Some(other) = shared {
+                    reason.push_str(&format!("; files kept: {other} uses them too"));
+                }
+                Op::ClientDelete {
+                    delete_files: shared.is_none(),
+                }
+            }
         };
-        self.action(ActionKind::Fail, reason, op)
+        let mut action = self.action(ActionKind::Fail, reason, op);
+        action.skip = skip;
+        action
+    }
+
+    /// Why a direct deletion (the Arr's queue does not hold the torrent) must wait, if it
+    /// must: an Arr that lost its download client drops that client's downloads from its
+    /// queue, so absence proves nothing until the torrent was absent on an earlier pass too
+    /// and the Arr's health check shows no download-client problem.
+    fn direct_delete_held_back(&self) -> Option<String> {
+        if self
+            .rec
+            .absent_from_queue_since
+            .is_none_or(|since| since >= self.now)
+        {
+            return Some(format!(
+                "not in {}'s queue since this pass only: deleted directly only when still \
+                 absent on the next pass",
+                self.arr.name
+            ));
+        }
+        match &self.arr.health {
+            ArrHealth::NotRead => Some(HEALTH_NOT_READ.to_string()),
+            ArrHealth::Unreadable(e) => Some(format!(
+                "{}'s health check could not be read ({e}): not deleted directly",
+                self.arr.name
+            )),
+            ArrHealth::Read(problems) if !problems.is_empty() => Some(format!(
+                "{} reports a download-client problem ({}): its queue may lack this download, \
+                 so it is not deleted directly",
+                self.arr.name, problems[0]
+            )),
+            ArrHealth::Read(_) => None,
+        }
+    }
+
+    /// A `torrents/delete`, with the files only when asked and no other torrent of the
+    /// instance uses them (the reason then says so).
+    pub fn client_delete(&self, kind: ActionKind, reason: String, delete_files: bool) -> Action {
+        let shared = self.shared.with(&self.t.hash, &self.t.content_path);
+        let reason = match shared {
+            Some(other) if delete_files => format!("{reason}; files kept: {other} uses them too"),
+            _ => reason,
+        };
+        self.action(
+            kind,
+            reason,
+            Op::ClientDelete {
+                delete_files: delete_files && shared.is_none(),
+            },
+        )
     }
 
     fn young(&self) -> bool {
@@ -231,10 +377,6 @@ impl Ctx<'_> {
             .run
             .ignore_younger_than
             .is_some_and(|d| self.now - self.t.added_on < fmt::as_secs(d))
-    }
-
-    fn trackers(&self) -> Option<&[crate::model::Tracker]> {
-        self.inst.trackers.get(&self.t.hash).map(Vec::as_slice)
     }
 }
 
@@ -250,16 +392,33 @@ fn primary_action(ctx: &Ctx<'_>) -> Option<Action> {
             None
         };
     }
+    // Failed through its Arr and kept (private): health rules never touch it again.
+    if rec.failed_kept_at.is_some() {
+        return None;
+    }
+    if ctx.inst.connection == Connection::Disconnected {
+        // No health verdict without a network; import and cleanup need none.
+        return if t.is_complete() && rec.blocked_file.is_none() && !t.status.is_errored() {
+            import::import_action(ctx)
+        } else {
+            None
+        };
+    }
     if !t.is_complete() {
         if ctx.young() {
             return None;
         }
-        return health::verdict(t, rec, &ctx.arr_cfg.health, ctx.trackers(), ctx.now)
+        return health::verdict(t, rec, &ctx.arr_cfg.health, ctx.now)
             .map(|v| health_action(ctx, v));
     }
     // Complete, not known as imported.
     if rec.blocked_file.is_some() || t.status.is_errored() {
-        let v = health::verdict(t, rec, &ctx.arr_cfg.health, None, ctx.now)?;
+        // Only the file and error rules: a complete download's tracker is not its health.
+        let rec = TorrentRecord {
+            unregistered: None,
+            ..rec.clone()
+        };
+        let v = health::verdict(t, &rec, &ctx.arr_cfg.health, ctx.now)?;
         return Some(health_action(ctx, v));
     }
     import::import_action(ctx)
@@ -276,14 +435,12 @@ fn cleanup_action(ctx: &Ctx<'_>) -> Option<Action> {
     let seeding = &ctx.arr_cfg.seeding;
     let (goal, rule) = cleanup::goal_for(seeding, ctx.rec.tracker_host.as_deref());
     if ctx.arr_cfg.health.remove_unregistered
-        && let Some(msg) = ctx.trackers().and_then(health::unregistered_message)
+        && let Some(msg) = &ctx.rec.unregistered
     {
-        return Some(ctx.action(
+        return Some(ctx.client_delete(
             ActionKind::Remove,
             format!("imported; tracker says: {msg}"),
-            Op::ClientDelete {
-                delete_files: goal.delete_files,
-            },
+            goal.delete_files,
         ));
     }
     let why = cleanup::goal_met(ctx.t, goal)?;
@@ -291,11 +448,5 @@ fn cleanup_action(ctx: &Ctx<'_>) -> Option<Action> {
         Some(host) => format!("imported; {why} (tracker {host})"),
         None => format!("imported; {why}"),
     };
-    Some(ctx.action(
-        ActionKind::Remove,
-        reason,
-        Op::ClientDelete {
-            delete_files: goal.delete_files,
-        },
-    ))
+    Some(ctx.client_delete(ActionKind::Remove, reason, goal.delete_files))
 }

@@ -4,6 +4,7 @@
 //! how long availability or an import problem has lasted, what the Arr said about import,
 //! what the file list and trackers showed.
 
+use crate::config::Health;
 use crate::model::{ArrSnapshot, InstanceSnapshot, Torrent};
 use crate::state::{Epoch, TorrentRecord};
 
@@ -34,33 +35,54 @@ pub fn observe(
     inst: &InstanceSnapshot,
     t: &Torrent,
     arr: Option<ArrFacts<'_>>,
-    blocked_extensions: &[String],
+    health: &Health,
     now: Epoch,
 ) -> TorrentRecord {
     let key = crate::model::TorrentKey::new(inst.name.clone(), &t.hash);
     let mut rec = match previous {
         Some(r) => r.clone(),
         None => {
+            // First sight starts every clock now: qBittorrent's `last_activity` ages while a
+            // torrent is queued or stopped, so it says nothing of how long it stalled.
             let mut r = TorrentRecord::new(&key, now);
-            // First seen already stalled: the clock starts at its last activity.
-            r.progress_at = if t.status.is_stalled() {
-                t.last_activity.clamp(t.added_on.min(now), now)
-            } else {
-                now
-            };
             r.completed = t.completed;
             r
         }
     };
+    let blocked_extensions = &health.blocked_extensions;
     rec.name = t.name.clone();
+    if t.private.is_some() {
+        rec.private = t.private;
+    }
     rec.gone_since = None;
     rec.expires_at = None;
 
-    // Stall clock: restarts only when completed bytes grow.
-    if t.completed > rec.completed {
+    // Stall clock: an unbroken run of passes seeing it stalled with no new bytes.
+    let grew = t.completed > rec.completed;
+    if grew {
         rec.progress_at = now;
     }
     rec.completed = t.completed;
+    rec.stalled_since = (t.status.is_stalled() && !grew && !t.is_complete())
+        .then(|| rec.stalled_since.unwrap_or(now));
+    // The eta clock: every pass of the run saw an eta over max_eta.
+    rec.eta_over_since = match (health.max_eta, t.eta) {
+        (Some(limit), Some(eta)) if eta > limit.as_secs() && !t.is_complete() => {
+            Some(rec.eta_over_since.unwrap_or(now))
+        }
+        _ => None,
+    };
+
+    // The downloading run, for the average speed.
+    if t.status.is_downloading() && !t.is_complete() {
+        if rec.downloading_since.is_none() {
+            rec.downloading_since = Some(now);
+            rec.downloading_from = t.completed;
+        }
+    } else {
+        rec.downloading_since = None;
+        rec.downloading_from = 0;
+    }
 
     // Availability below 1 (unknown never counts, and resets the clock).
     rec.unavailable_since = match t.availability {
@@ -78,8 +100,14 @@ pub fn observe(
             .map(str::to_string);
     }
 
-    if inst.trackers.contains_key(&t.hash) {
+    if let Some(list) = inst.trackers.get(&t.hash) {
         rec.trackers_checked_at = Some(now);
+        rec.trackers_failing = list.iter().any(crate::model::Tracker::is_failing);
+        rec.unregistered = super::health::unregistered_message(list).map(str::to_string);
+    } else if t.tracker_error == Some(false) {
+        // 5.2+ says no tracker fails now: a later flag is news.
+        rec.trackers_failing = false;
+        rec.unregistered = None;
     }
     if rec.tracker_host.is_none() {
         let url = if t.tracker.is_empty() {
@@ -103,8 +131,10 @@ pub fn observe(
             if q.tracked_state == "imported" && rec.imported_at.is_none() {
                 rec.imported_at = Some(now);
             }
+            rec.absent_from_queue_since = None;
         } else {
             rec.import_problem_since = None;
+            rec.absent_from_queue_since = Some(rec.absent_from_queue_since.unwrap_or(now));
         }
         if let Some(answer) = facts.history_imported {
             rec.history_checked_at = Some(now);

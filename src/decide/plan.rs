@@ -36,6 +36,9 @@ pub enum ActionKind {
     Reannounce,
     /// Removed from the client by a user rule.
     Delete,
+    /// Needs a person (an import problem another release would not fix): reported, never
+    /// acted on.
+    Attention,
 }
 
 impl ActionKind {
@@ -64,6 +67,7 @@ impl ActionKind {
             ActionKind::ShareLimits => "share_limits",
             ActionKind::Reannounce => "reannounce",
             ActionKind::Delete => "delete",
+            ActionKind::Attention => "attention",
         }
     }
 }
@@ -71,7 +75,7 @@ impl ActionKind {
 /// Exactly what to send, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    /// `DELETE <arr>/queue/{queue_id}?removeFromClient=true&blocklist=true&skipRedownload=..`
+    /// `DELETE <arr>/queue/{queue_id}?removeFromClient=..&blocklist=true&skipRedownload=..`
     ArrRemove {
         /// Arr name.
         arr: String,
@@ -79,6 +83,8 @@ pub enum Op {
         queue_id: i64,
         /// `skipRedownload` (= not `research`).
         skip_redownload: bool,
+        /// What becomes of the torrent in qBittorrent.
+        client: ClientSide,
     },
     /// `torrents/delete` on the instance.
     ClientDelete {
@@ -98,6 +104,8 @@ pub enum Op {
     },
     /// `torrents/recheck`
     Recheck,
+    /// Nothing is sent: the action only reports (always skipped).
+    Report,
     /// `torrents/addTags`
     AddTags {
         /// Tags to add.
@@ -142,6 +150,19 @@ pub enum Op {
     },
 }
 
+/// What a fail through the Arr leaves in qBittorrent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSide {
+    /// `removeFromClient=true`: the Arr removes the torrent and its data.
+    ArrRemoves,
+    /// `removeFromClient=false`, then the torrent is tagged `sweeparr-failed` and kept with
+    /// its data (a private torrent under `private = "keep"`).
+    KeepTagged,
+    /// `removeFromClient=false`, then the torrent is removed without its files (another
+    /// torrent on the instance uses them).
+    RemoveKeepFiles,
+}
+
 /// One planned action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
@@ -163,6 +184,33 @@ pub struct Action {
     pub skip: Option<String>,
 }
 
+impl Action {
+    /// True when sending it takes the torrent out of its client (what `max_deletions`
+    /// counts): a kept private fail does not.
+    pub fn removes_from_client(&self) -> bool {
+        self.kind.is_deletion()
+            && !matches!(
+                self.op,
+                Op::ArrRemove {
+                    client: ClientSide::KeepTagged,
+                    ..
+                }
+            )
+    }
+
+    /// True when sending it deletes files from disk.
+    pub fn deletes_files(&self) -> bool {
+        matches!(
+            self.op,
+            Op::ClientDelete { delete_files: true }
+                | Op::ArrRemove {
+                    client: ClientSide::ArrRemoves,
+                    ..
+                }
+        )
+    }
+}
+
 /// The whole plan of a pass.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
@@ -176,11 +224,17 @@ pub struct Plan {
     pub forget: Vec<String>,
     /// Search records to write once the search action of their Arr is done.
     pub searched: Vec<crate::state::SearchRecord>,
+    /// Arrs whose health check must be read before a direct deletion of one of their
+    /// torrents can be decided (the pass reads them and decides again).
+    pub needs_health: std::collections::BTreeSet<String>,
 }
 
 impl Plan {
     /// Number of torrents the plan would remove from a client.
     pub fn deletions(&self) -> usize {
-        self.actions.iter().filter(|a| a.kind.is_deletion()).count()
+        self.actions
+            .iter()
+            .filter(|a| a.removes_from_client())
+            .count()
     }
 }

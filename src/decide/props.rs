@@ -24,6 +24,24 @@ const STATES: &[(&str, Status)] = &[
     ("pausedUP", Status::PausedUp),
 ];
 
+/// Content paths torrents are given (or their own unique one): the same, nested, or a
+/// folder holding all of them.
+const PATHS: &[&str] = &[
+    "/downloads/A",
+    "/downloads/A/",
+    "/downloads/A/a.mkv",
+    "/downloads/B",
+    "/downloads",
+];
+
+/// Naive reference for shared files: same path, or one inside the other.
+fn overlap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+    !a.is_empty()
+        && !b.is_empty()
+        && (a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/")))
+}
+
 /// One generated torrent with its optional record and queue entry.
 #[derive(Debug, Clone)]
 struct Case {
@@ -55,6 +73,7 @@ fn case(index: usize) -> impl Strategy<Value = Case> {
             any::<bool>(),
             prop::option::of(0i64..5 * 86_400),
         ),
+        0usize..PATHS.len() + 1,
     )
         .prop_map(
             move |(
@@ -62,6 +81,7 @@ fn case(index: usize) -> impl Strategy<Value = Case> {
                 (completed, ratio, seeding, eta),
                 (availability, added_ago, activity_ago),
                 (has_record, imported_ago, problem_ago, queue_ids, second, recheck_ago),
+                path,
             )| {
                 let hash = format!("{index:040x}");
                 let (state, status) = STATES[state];
@@ -93,6 +113,10 @@ fn case(index: usize) -> impl Strategy<Value = Case> {
                     ..base
                 };
                 t.amount_left = t.size - t.completed;
+                // Often a path another generated torrent has too, or one inside it.
+                if let Some(p) = PATHS.get(path) {
+                    t.content_path = (*p).to_string();
+                }
                 let record = has_record.then(|| {
                     let mut r = TorrentRecord::new(&TorrentKey::new("main", &hash), NOW - 86_400);
                     r.completed = t.completed;
@@ -205,6 +229,17 @@ proptest! {
             }
             // Only managed torrents are acted on.
             prop_assert!(c.torrent.category == "radarr" || c.torrent.category == "sonarr");
+        }
+        // No plan deletes files that another torrent of the same instance uses.
+        for a in plan.actions.iter().filter(|a| a.deletes_files()) {
+            let inst = snapshot.instance(&a.instance).expect("instance");
+            let me = inst.torrents.iter().find(|t| Some(&t.hash) == a.hash.as_ref()).expect("torrent");
+            for other in inst.torrents.iter().filter(|t| t.hash != me.hash) {
+                prop_assert!(
+                    !overlap(&me.content_path, &other.content_path),
+                    "{a:?} deletes files of {} too", other.name
+                );
+            }
         }
         // At most one action of each kind per torrent, and one primary action.
         let mut per_torrent: BTreeMap<(&str, &str), Vec<ActionKind>> = BTreeMap::new();

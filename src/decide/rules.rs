@@ -19,6 +19,7 @@ use super::Managed;
 use super::plan::{Action, ActionKind, Op, Plan};
 use super::scope::Scope;
 use super::select::DetailRequests;
+use super::shared::SharedFiles;
 use crate::config::Config;
 use crate::model::{InstanceSnapshot, Snapshot, Status, Torrent};
 use crate::rules::{Rule, RuleAction, TorrentView, Uses, expr};
@@ -63,7 +64,8 @@ fn candidates<'a>(
 }
 
 /// Adds the per-torrent requests the active rules' fields need: files when a rule reads
-/// `files`, trackers (of torrents without a working tracker) for `tracker_message`, the
+/// `files`, trackers for `tracker_message` (of every torrent with a tracker, or on 5.2+ of
+/// those the list flags with a tracker error), the
 /// properties for `private` where the torrent list does not say it (4.x).
 pub fn details(snapshot: &Snapshot, config: &Config, scope: &Scope, out: &mut DetailRequests) {
     let uses = active(config, scope)
@@ -79,20 +81,23 @@ pub fn details(snapshot: &Snapshot, config: &Config, scope: &Scope, out: &mut De
     }
     let mut files: BTreeSet<(String, String)> = out.files.iter().cloned().collect();
     let mut trackers: BTreeSet<(String, String)> = out.trackers.iter().cloned().collect();
+    let mut private: BTreeSet<(String, String)> = out.private.iter().cloned().collect();
     for (inst, t, _) in candidates(snapshot, config, scope) {
         let key = (inst.name.clone(), t.hash.clone());
         let has_metadata = t.status != Status::MetaDl && t.size > 0;
         if uses.files && has_metadata && files.insert(key.clone()) {
             out.files.push(key.clone());
         }
+        // The list tells tracker trouble only from 5.2 (a flag); before, every torrent
+        // with a tracker may have one.
         if uses.tracker_message
-            && t.tracker.is_empty()
             && t.trackers_count > 0
+            && t.tracker_error != Some(false)
             && trackers.insert(key.clone())
         {
             out.trackers.push(key.clone());
         }
-        if uses.private && t.private.is_none() && has_metadata {
+        if uses.private && t.private.is_none() && has_metadata && private.insert(key.clone()) {
             out.private.push(key);
         }
     }
@@ -122,6 +127,7 @@ pub fn apply(
     }
     let changed: BTreeMap<String, &Record> = plan.records.iter().map(|r| (r.key(), r)).collect();
     let env = expr::env();
+    let mut shared = BTreeMap::new();
     let mut out = vec![];
     for (inst, t, arr) in candidates(snapshot, config, scope) {
         let kinds = planned.get(&(inst.name.as_str(), t.hash.as_str()));
@@ -166,6 +172,7 @@ pub fn apply(
             instance: &inst.name,
             t,
             arr,
+            shared: shared_of(&mut shared, inst),
         };
         let already = kinds.cloned().unwrap_or_default();
         out.extend(
@@ -182,6 +189,18 @@ struct Target<'a> {
     instance: &'a str,
     t: &'a Torrent,
     arr: Option<&'a str>,
+    /// The shared files of its instance.
+    shared: &'a SharedFiles<'a>,
+}
+
+/// The shared-files index of `inst`, built once per instance.
+fn shared_of<'a, 'b>(
+    cache: &'b mut BTreeMap<&'a str, SharedFiles<'a>>,
+    inst: &'a InstanceSnapshot,
+) -> &'b SharedFiles<'a> {
+    cache
+        .entry(inst.name.as_str())
+        .or_insert_with(|| SharedFiles::new(&inst.torrents))
 }
 
 impl Target<'_> {
@@ -210,11 +229,18 @@ fn combine(target: &Target<'_>, matched: &[(&str, &RuleAction)]) -> Vec<Action> 
         .iter()
         .find(|(_, a)| matches!(a, RuleAction::Delete { .. }))
     {
+        let shared = target.shared.with(&t.hash, &t.content_path);
+        let reason = match shared {
+            Some(other) if *files => {
+                format!("{}; files kept: {other} uses them too", because(rule, a))
+            }
+            _ => because(rule, a),
+        };
         return vec![target.action(
             ActionKind::Delete,
-            because(rule, a),
+            reason,
             Op::ClientDelete {
-                delete_files: *files,
+                delete_files: *files && shared.is_none(),
             },
         )];
     }

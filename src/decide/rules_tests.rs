@@ -55,6 +55,7 @@ fn snapshot(torrents: Vec<Torrent>, arr_reachable: bool) -> Snapshot {
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
             search: None,
+            health: Default::default(),
         }],
     }
 }
@@ -395,7 +396,9 @@ fn costly_fields_are_fetched_only_when_a_rule_reads_them() {
     magnet.status = Status::MetaDl;
     magnet.size = 0;
     magnet.tracker = String::new();
-    let snap = snapshot(vec![no_tracker, magnet, torrent(3)], true);
+    let mut calm = torrent(3);
+    calm.tracker_error = Some(false);
+    let snap = snapshot(vec![no_tracker, magnet, calm], true);
     let cheap = config("[[rule]]\nname = \"r\"\nwhen = \"ratio > 1.0\"\nthen = [\"stop\"]\n");
     let mut out = DetailRequests::default();
     details(&snap, &cheap, &all(), &mut out);
@@ -414,7 +417,7 @@ fn costly_fields_are_fetched_only_when_a_rule_reads_them() {
     assert_eq!(
         out.trackers,
         vec![key(1), key(2)],
-        "only without a working tracker"
+        "not where qBittorrent 5.2+ flags no tracker error"
     );
     assert_eq!(out.private, vec![key(1)], "only where unknown");
     // A finished-only rule costs nothing in a scheduled run.
@@ -424,4 +427,34 @@ fn costly_fields_are_fetched_only_when_a_rule_reads_them() {
     let mut out = DetailRequests::default();
     details(&snap, &hook, &all(), &mut out);
     assert!(out.is_empty());
+}
+
+#[test]
+fn a_rule_deletion_keeps_files_another_torrent_uses() {
+    let c = config(
+        "[[rule]]\nname = \"old\"\nwhen = \"category == 'linux'\"\nthen = [\"delete_files\"]\n",
+    );
+    let mut a = torrent(1);
+    a.content_path = "/data/linux.iso".into();
+    let mut b = torrent(2);
+    b.content_path = "/data/linux.iso".into();
+    b.category = "seeding".into();
+    let mut c_alone = torrent(3);
+    c_alone.content_path = "/data/other.iso".into();
+    let got = run(&c, &snapshot(vec![a, b, c_alone], true), &all());
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(
+        got[0].op,
+        Op::ClientDelete {
+            delete_files: false
+        }
+    );
+    assert!(
+        got[0]
+            .reason
+            .ends_with("files kept: torrent-2 uses them too"),
+        "{}",
+        got[0].reason
+    );
+    assert_eq!(got[1].op, Op::ClientDelete { delete_files: true });
 }

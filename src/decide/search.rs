@@ -222,6 +222,7 @@ mod tests {
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
             search: Some(SearchScan { wanted, running }),
+            health: Default::default(),
         }
     }
 

@@ -26,9 +26,14 @@ fn health() -> Health {
         max_eta: mins(7 * 24 * 60),
         unavailable_after: mins(60),
         remove_unregistered: true,
+        tracker_recheck: Duration::from_secs(3600),
         blocked_extensions: vec![".exe".into(), ".lnk".into()],
         failed_import_after: mins(60),
+        failed_import_ignore: vec![],
         research: true,
+        min_speed: None,
+        slow_after: Duration::from_secs(3600),
+        private: PrivatePolicy::Keep,
     }
 }
 
@@ -77,6 +82,8 @@ fn qbit_cfg(name: &str) -> QbitConfig {
         username: "admin".into(),
         password_source: SecretSource::Literal("p".into()),
         password: Secret::new("p"),
+        api_key_source: None,
+        api_key: Secret::default(),
         disabled: false,
         path_map: vec![("/downloads".into(), "/mnt/dl".into())],
         tls_insecure: false,
@@ -151,6 +158,7 @@ pub(super) fn torrent(hash: &str) -> Torrent {
         ratio_limit: -2.0,
         seeding_time_limit: -2,
         inactive_seeding_time_limit: Some(-2),
+        tracker_error: None,
     }
 }
 
@@ -205,6 +213,8 @@ pub(super) fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSn
             .collect(),
         history: BTreeMap::new(),
         search: None,
+        // Read and well (a direct deletion is then decided on the other guards).
+        health: ArrHealth::Read(vec![]),
     }
 }
 
@@ -239,6 +249,16 @@ fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> Records {
     Records::from([(rec.key(), rec)])
 }
 
+/// The records an earlier pass, `ago` seconds before NOW, left after seeing `s` (its runs
+/// of passes, such as the stall clock, start then).
+fn earlier(s: &Snapshot, ago: i64) -> Records {
+    decide(s, &Records::new(), &config(), &Scope::default(), NOW - ago)
+        .records
+        .into_iter()
+        .map(|r| (r.key(), r))
+        .collect()
+}
+
 fn run(s: &Snapshot, state: &Records) -> Plan {
     decide(s, state, &config(), &Scope::default(), NOW)
 }
@@ -269,7 +289,7 @@ fn stalled_torrent_is_failed_after_threshold_through_the_arr() {
         vec![stalled(H1, 45 * MIN)],
         vec![queued(H1, &[7], "downloading")],
     );
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &earlier(&s, 45 * MIN));
     let a = only(&plan);
     assert_eq!(a.kind, ActionKind::Fail);
     assert_eq!(a.reason, "stalled 45m > 30m");
@@ -278,21 +298,23 @@ fn stalled_torrent_is_failed_after_threshold_through_the_arr() {
         Op::ArrRemove {
             arr: "movies".into(),
             queue_id: 7,
-            skip_redownload: false
+            skip_redownload: false,
+            client: ClientSide::ArrRemoves,
         }
     );
 }
 
 #[test]
 fn stall_thresholds_table() {
-    // (seconds since last activity on first sight, failed?)
+    // (seconds watched stalled, failed?)
     for (since, failed) in [
         (29 * MIN, false),
         (30 * MIN, true),
         (5 * HOUR, true),
         (0, false),
     ] {
-        let plan = run(&snap(vec![stalled(H1, since)], vec![]), &Records::new());
+        let s = snap(vec![stalled(H1, since)], vec![]);
+        let plan = run(&s, &earlier(&s, since));
         assert_eq!(
             plan.actions.iter().any(|a| a.kind == ActionKind::Fail),
             failed,
@@ -303,7 +325,8 @@ fn stall_thresholds_table() {
 
 #[test]
 fn stalled_torrent_unknown_to_the_arr_is_deleted_with_files() {
-    let plan = run(&snap(vec![stalled(H1, 2 * HOUR)], vec![]), &Records::new());
+    let s = snap(vec![stalled(H1, 2 * HOUR)], vec![]);
+    let plan = run(&s, &earlier(&s, 2 * HOUR));
     assert_eq!(only(&plan).op, Op::ClientDelete { delete_files: true });
 }
 
@@ -320,10 +343,10 @@ fn stall_clock_restarts_when_bytes_grow() {
 
 #[test]
 fn stall_clock_is_kept_across_passes() {
-    // Known since a day ago without growth, qBittorrent's last_activity is recent (peers
+    // Watched stalled for 40 minutes, qBittorrent's last_activity is recent (peers
     // connect but send nothing): the stored clock decides.
     let t = stalled(H1, MIN);
-    let state = record(H1, |r| r.progress_at = NOW - 40 * MIN);
+    let state = record(H1, |r| r.stalled_since = Some(NOW - 40 * MIN));
     assert_eq!(
         only(&run(&snap(vec![t], vec![]), &state)).reason,
         "stalled 40m > 30m"
@@ -339,7 +362,8 @@ fn eta_rules_table() {
     ] {
         let mut t = torrent(H1);
         t.eta = eta;
-        let plan = run(&snap(vec![t], vec![]), &Records::new());
+        let s = snap(vec![t], vec![]);
+        let plan = run(&s, &earlier(&s, 10 * MIN));
         assert_eq!(!plan.actions.is_empty(), failed, "{eta:?}");
         if failed {
             assert_eq!(plan.actions[0].reason, "eta 8d > 7d");
@@ -374,10 +398,18 @@ fn availability_rules_table() {
 #[test]
 fn unregistered_tracker_fails_but_tracker_down_does_not() {
     for (msg, fails) in [
-        ("Unregistered torrent", true),
         ("Torrent not registered with this tracker", true),
         ("Connection refused", false),
         ("Tracker is down (unregistered check unavailable)", false),
+        // Network failures are not the tracker's verdict, whatever words they carry.
+        ("stream truncated", false),
+        ("Torrent truncated", false),
+        ("unregistered: connection reset by peer", false),
+        ("not registered (timeout)", false),
+        ("Unregistered torrent (HTTP error 503)", false),
+        ("torrent not found: Service Unavailable", false),
+        ("Trumped", true),
+        ("Unregistered torrent", true),
     ] {
         let mut inst = instance("main", vec![torrent(H1)]);
         inst.trackers.insert(
@@ -513,7 +545,7 @@ fn import_intent_of_a_crashed_pass_counts_as_sent() {
 #[test]
 fn import_blocked_for_too_long_fails_through_the_arr() {
     let mut q = queued(H1, &[9], "importblocked");
-    q.messages = vec!["No files found are eligible for import".into()];
+    q.messages = vec!["Sample file detected".into()];
     let s = snap(vec![complete(H1)], vec![q]);
     let fresh = run(&s, &Records::new());
     assert_eq!(
@@ -531,9 +563,92 @@ fn import_blocked_for_too_long_fails_through_the_arr() {
     assert_eq!(a.kind, ActionKind::Fail);
     assert_eq!(
         a.reason,
-        "import importblocked 2h > 1h: No files found are eligible for import"
+        "import importblocked 2h > 1h: Sample file detected"
     );
     assert!(matches!(a.op, Op::ArrRemove { queue_id: 9, .. }));
+}
+
+#[test]
+fn import_problems_another_release_would_not_fix_ask_for_attention_and_never_fail() {
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.import_problem_since = Some(NOW - 30 * DAY);
+        r.import_sent_at = Some(NOW - 30 * DAY);
+    });
+    for (tracked, status, message) in [
+        (
+            "importpending",
+            "warning",
+            "No files found are eligible for import in /downloads/Movie (2020)",
+        ),
+        ("importblocked", "warning", "Not enough free space"),
+        (
+            "importblocked",
+            "warning",
+            "Not an upgrade for existing movie file(s)",
+        ),
+        (
+            "importpending",
+            "warning",
+            "Episode has a TBA title and recently aired",
+        ),
+        (
+            "importblocked",
+            "error",
+            "Access to the path '/tv/x' is denied.",
+        ),
+    ] {
+        let mut q = queued(H1, &[9], tracked);
+        q.tracked_status = status.into();
+        q.messages = vec![message.into()];
+        let plan = run(&snap(vec![complete(H1)], vec![q]), &state);
+        let a = only(&plan);
+        assert_eq!(a.kind, ActionKind::Attention, "{message}");
+        assert_eq!(a.reason, message);
+        assert!(a.skip.as_deref().is_some_and(|s| s.contains("not failed")));
+        assert_eq!(plan.deletions(), 0);
+        assert_eq!(rec_of(&plan, H1).attention_since, Some(NOW));
+    }
+    // The user's own pieces count too, per Arr.
+    let mut q = queued(H1, &[9], "importblocked");
+    q.messages = vec!["Custom check says wait".into()];
+    let s = snap(vec![complete(H1)], vec![q]);
+    assert_eq!(only(&run(&s, &state)).kind, ActionKind::Fail);
+    let mut cfg = config();
+    for arr in cfg.arr.values_mut() {
+        arr.health.failed_import_ignore = vec!["custom check".into()];
+    }
+    let plan = decide(&s, &state, &cfg, &Scope::default(), NOW);
+    assert_eq!(only(&plan).kind, ActionKind::Attention);
+    // Once the problem is gone, so is the attention mark.
+    let noted = record(H1, |r| {
+        r.completed = 1000;
+        r.attention_since = Some(NOW - HOUR);
+    });
+    let plan = run(
+        &snap(vec![complete(H1)], vec![queued(H1, &[9], "downloading")]),
+        &noted,
+    );
+    assert_eq!(rec_of(&plan, H1).attention_since, None);
+}
+
+#[test]
+fn an_import_scan_of_the_whole_save_folder_is_never_sent() {
+    let mut t = complete(H1);
+    t.content_path = "/downloads/".into();
+    t.save_path = "/downloads".into();
+    let plan = run(
+        &snap(vec![t], vec![queued(H1, &[9], "importpending")]),
+        &Records::new(),
+    );
+    let a = only(&plan);
+    assert_eq!(a.kind, ActionKind::Import);
+    assert!(
+        a.skip
+            .as_deref()
+            .is_some_and(|s| s.contains("whole save folder")),
+        "{a:?}"
+    );
 }
 
 #[test]
@@ -712,7 +827,7 @@ fn hash_and_instance_scope_limit_the_pass() {
     };
     let by_hash = decide(
         &s,
-        &Records::new(),
+        &earlier(&s, 5 * HOUR),
         &config(),
         &Scope::new([H1.to_uppercase()], Vec::<String>::new()),
         NOW,
@@ -728,7 +843,7 @@ fn hash_and_instance_scope_limit_the_pass() {
     );
     let by_inst = decide(
         &s,
-        &Records::new(),
+        &earlier(&s, 5 * HOUR),
         &config(),
         &Scope::new(Vec::<String>::new(), ["box"]),
         NOW,
@@ -781,7 +896,7 @@ fn unreachable_arr_means_nothing_destructive_for_its_category_only() {
         vec![],
     );
     s.arrs[0].reachable = false;
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &earlier(&s, 5 * HOUR));
     let a = only(&plan);
     assert_eq!(a.hash.as_deref(), Some(H2));
     assert_eq!(a.arr.as_deref(), Some("tv"));
@@ -799,7 +914,7 @@ fn circuit_breaker_skips_every_deletion_over_the_limit() {
         ],
         vec![],
     );
-    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    let plan = decide(&s, &earlier(&s, 5 * HOUR), &cfg, &Scope::default(), NOW);
     assert!(plan.circuit_open);
     assert_eq!(plan.deletions(), 3);
     assert!(
@@ -809,7 +924,7 @@ fn circuit_breaker_skips_every_deletion_over_the_limit() {
                 == Some("circuit open: 3 deletions planned > max_deletions 2"))
     );
     cfg.run.max_deletions = 3;
-    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    let plan = decide(&s, &earlier(&s, 5 * HOUR), &cfg, &Scope::default(), NOW);
     assert!(!plan.circuit_open && plan.actions.iter().all(|a| a.skip.is_none()));
 }
 
@@ -821,7 +936,7 @@ fn research_off_sets_skip_redownload() {
         vec![stalled(H1, 5 * HOUR)],
         vec![queued(H1, &[4], "downloading")],
     );
-    let plan = decide(&s, &Records::new(), &cfg, &Scope::default(), NOW);
+    let plan = decide(&s, &earlier(&s, 5 * HOUR), &cfg, &Scope::default(), NOW);
     assert!(matches!(
         only(&plan).op,
         Op::ArrRemove {
@@ -843,13 +958,14 @@ fn sonarr_episode_records_give_one_removal_with_the_first_record_id() {
         ArrKind::Sonarr,
         vec![queued(H1, &[21, 22, 23], "downloading")],
     );
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &earlier(&s, 5 * HOUR));
     assert_eq!(
         only(&plan).op,
         Op::ArrRemove {
             arr: "tv".into(),
             queue_id: 21,
-            skip_redownload: false
+            skip_redownload: false,
+            client: ClientSide::ArrRemoves,
         }
     );
 }
@@ -936,12 +1052,21 @@ fn imported_torrent_is_tagged_once_when_tag_actions_is_on() {
 
 #[test]
 fn details_are_asked_only_where_a_verdict_needs_them() {
-    let mut dead = torrent(H1);
-    dead.tracker = String::new();
-    let s = snap(vec![dead, complete(H2), torrent(H3)], vec![]);
-    let state = record(H3, |r| r.files_checked = true);
+    let mut stopped = torrent(H1);
+    stopped.status = Status::PausedDl;
+    let s = snap(vec![stopped.clone(), complete(H2), torrent(H3)], vec![]);
+    let state = record(H3, |r| {
+        r.files_checked = true;
+        r.trackers_checked_at = Some(NOW - 10 * MIN);
+    });
     let req = details_needed(&s, &state, &config(), &Scope::default(), NOW);
-    assert_eq!(req.trackers, vec![("main".to_string(), H1.to_string())]);
+    assert_eq!(
+        req.trackers,
+        vec![("main".to_string(), H2.to_string())],
+        "never read, announcing; not a stopped one nor one read 10 minutes ago"
+    );
+    let s = snap(vec![torrent(H1), complete(H2), torrent(H3)], vec![]);
+    let req = details_needed(&s, &state, &config(), &Scope::default(), NOW);
     assert_eq!(
         req.files,
         vec![
@@ -983,8 +1108,9 @@ fn imported_torrent_that_lost_data_is_not_failed() {
 
 #[test]
 fn trackers_are_read_at_most_hourly_and_never_for_paused_torrents() {
-    let mut dead = torrent(H1);
-    dead.tracker = String::new();
+    // The tracker field shows a URL whether or not the tracker works: it is not looked at.
+    let dead = torrent(H1);
+    assert!(!dead.tracker.is_empty());
     let s = snap(vec![dead.clone()], vec![]);
     let cfg = config();
     let recent = record(H1, |r| r.trackers_checked_at = Some(NOW - 10 * MIN));
@@ -1014,6 +1140,97 @@ fn trackers_are_read_at_most_hourly_and_never_for_paused_torrents() {
 }
 
 #[test]
+fn the_tracker_flags_of_5_2_decide_which_lists_are_read() {
+    let cfg = config();
+    let flagged = |error: bool| Torrent {
+        tracker_error: Some(error),
+        ..torrent(H1)
+    };
+    let needed = |t: Torrent, state: &Records| {
+        details_needed(&snap(vec![t], vec![]), state, &cfg, &Scope::default(), NOW).trackers
+    };
+    let key = vec![("main".to_string(), H1.to_string())];
+    // No error flagged: never read, even the first time.
+    assert!(needed(flagged(false), &Records::new()).is_empty());
+    // A new flag is read at once, even right after a read that showed no failure.
+    let read_ok = record(H1, |r| r.trackers_checked_at = Some(NOW - MIN));
+    assert_eq!(needed(flagged(true), &read_ok), key);
+    // A flag already seen on a failing list waits for tracker_recheck.
+    let read_failing = record(H1, |r| {
+        r.trackers_checked_at = Some(NOW - MIN);
+        r.trackers_failing = true;
+    });
+    assert!(needed(flagged(true), &read_failing).is_empty());
+    let read_failing_long_ago = record(H1, |r| {
+        r.trackers_checked_at = Some(NOW - 2 * HOUR);
+        r.trackers_failing = true;
+    });
+    assert_eq!(needed(flagged(true), &read_failing_long_ago), key);
+}
+
+#[test]
+fn tracker_reads_of_one_pass_are_capped_most_overdue_first() {
+    use crate::decide::select::TRACKER_READS_PER_PASS;
+    let torrents: Vec<Torrent> = (0..TRACKER_READS_PER_PASS + 20)
+        .map(|i| torrent(&format!("{i:040x}")))
+        .collect();
+    let oldest = format!("{:040x}", 7);
+    let mut state = Records::new();
+    for t in &torrents {
+        let mut r = TorrentRecord::new(&TorrentKey::new("main", &t.hash), NOW - DAY);
+        r.trackers_checked_at = Some(if t.hash == oldest {
+            NOW - 30 * DAY
+        } else {
+            NOW - 2 * HOUR
+        });
+        let rec = Record::Torrent(Box::new(r));
+        state.insert(rec.key(), rec);
+    }
+    let mut never = torrent(&format!("{:040x}", 999_999));
+    never.name = "new".into();
+    let mut all = torrents;
+    all.push(never.clone());
+    let req = details_needed(
+        &snap(all, vec![]),
+        &state,
+        &config(),
+        &Scope::default(),
+        NOW,
+    );
+    assert_eq!(req.trackers.len(), TRACKER_READS_PER_PASS);
+    assert_eq!(req.trackers[0].1, never.hash, "never read first");
+    assert_eq!(req.trackers[1].1, oldest, "then the most overdue");
+}
+
+#[test]
+fn a_read_tracker_list_records_whether_a_tracker_fails() {
+    let mut inst = instance("main", vec![torrent(H1)]);
+    inst.trackers.insert(
+        H1.into(),
+        vec![Tracker {
+            url: "http://t/a".into(),
+            tier: 0,
+            status: 4,
+            msg: "timed out".into(),
+        }],
+    );
+    let s = Snapshot {
+        instances: vec![inst],
+        arrs: snap(vec![], vec![]).arrs,
+    };
+    let plan = run(&s, &Records::new());
+    assert!(rec_of(&plan, H1).trackers_failing);
+    // 5.2+ saying no error clears it without a read.
+    let state = record(H1, |r| r.trackers_failing = true);
+    let calm = Torrent {
+        tracker_error: Some(false),
+        ..torrent(H1)
+    };
+    let plan = run(&snap(vec![calm], vec![]), &state);
+    assert!(!rec_of(&plan, H1).trackers_failing);
+}
+
+#[test]
 fn reading_trackers_is_remembered() {
     let mut inst = instance("main", vec![torrent(H1)]);
     inst.trackers.insert(H1.into(), vec![]);
@@ -1025,4 +1242,396 @@ fn reading_trackers_is_remembered() {
         rec_of(&run(&s, &Records::new()), H1).trackers_checked_at,
         Some(NOW)
     );
+}
+
+#[test]
+fn a_disconnected_instance_gets_no_health_verdict_and_its_clocks_start_again() {
+    let stalled_long = record(H1, |r| {
+        r.stalled_since = Some(NOW - 5 * HOUR);
+        r.unavailable_since = Some(NOW - 5 * HOUR);
+    });
+    let mut s = snap(
+        vec![stalled(H1, 5 * HOUR), complete(H2)],
+        vec![
+            queued(H1, &[7], "downloading"),
+            queued(H2, &[8], "importpending"),
+        ],
+    );
+    s.instances[0].connection = Connection::Disconnected;
+    let plan = run(&s, &stalled_long);
+    let kinds: Vec<(ActionKind, &str)> = plan
+        .actions
+        .iter()
+        .map(|a| (a.kind, a.hash.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(kinds, [(ActionKind::Import, H2)]);
+    let rec = rec_of(&plan, H1);
+    assert_eq!((rec.stalled_since, rec.unavailable_since), (None, None));
+    // Connected again: the torrent has been watched stalled for no time yet.
+    s.instances[0].connection = Connection::Connected;
+    let state = Records::from([(
+        Record::Torrent(Box::new(rec.clone())).key(),
+        Record::Torrent(Box::new(rec.clone())),
+    )]);
+    assert!(
+        run(&s, &state)
+            .actions
+            .iter()
+            .all(|a| a.kind != ActionKind::Fail)
+    );
+}
+
+#[test]
+fn a_slow_download_is_failed_on_its_average_over_the_watched_run() {
+    let mut cfg = config();
+    for arr in cfg.arr.values_mut() {
+        arr.health.min_speed = Some(50 * 1024);
+        arr.health.slow_after = Duration::from_secs(3600);
+    }
+    let downloading = |completed: u64| Torrent {
+        status: Status::Downloading,
+        state: "downloading".into(),
+        completed,
+        amount_left: 10_000_000_000,
+        size: 20_000_000_000,
+        eta: None,
+        ..torrent(H1)
+    };
+    let watched = |since: Epoch, from: u64| {
+        record(H1, |r| {
+            r.downloading_since = Some(since);
+            r.downloading_from = from;
+            r.completed = from;
+            r.progress_at = NOW;
+        })
+    };
+    let s = |completed| {
+        snap(
+            vec![downloading(completed)],
+            vec![queued(H1, &[4], "downloading")],
+        )
+    };
+    // 2 h at 10 KiB/s on average: failed, whatever the speed of the moment.
+    let plan = decide(
+        &s(1_000 + 7200 * 10 * 1024),
+        &watched(NOW - 2 * HOUR, 1_000),
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    let a = only(&plan);
+    assert_eq!(a.kind, ActionKind::Fail);
+    assert_eq!(a.reason, "slow: 10.0 KiB/s on average over 2h < 50.0 KiB/s");
+    // Fast enough on average: kept.
+    let plan = decide(
+        &s(7200 * 60 * 1024),
+        &watched(NOW - 2 * HOUR, 0),
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    assert!(plan.actions.is_empty());
+    // Not watched long enough yet.
+    let plan = decide(
+        &s(100),
+        &watched(NOW - 30 * MIN, 0),
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    assert!(plan.actions.is_empty());
+    // First sight starts the run; another state ends it.
+    let plan = decide(&s(100), &Records::new(), &cfg, &Scope::default(), NOW);
+    assert_eq!(rec_of(&plan, H1).downloading_since, Some(NOW));
+    let paused = Torrent {
+        status: Status::PausedDl,
+        state: "pausedDL".into(),
+        ..downloading(100)
+    };
+    let plan = decide(
+        &snap(vec![paused], vec![]),
+        &watched(NOW - 2 * HOUR, 0),
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    assert_eq!(rec_of(&plan, H1).downloading_since, None);
+    // Off by default.
+    let plan = run(&s(1_000), &watched(NOW - 20 * HOUR, 1_000));
+    assert!(plan.actions.is_empty());
+}
+
+#[test]
+fn a_private_torrent_is_failed_through_the_arr_and_kept_and_never_failed_again() {
+    let private = |p: Option<bool>| Torrent {
+        private: p,
+        ..stalled(H1, 2 * HOUR)
+    };
+    let held = vec![queued(H1, &[7], "downloading")];
+    let watched = earlier(&snap(vec![private(None)], vec![]), 2 * HOUR);
+    let with = |f: fn(&mut TorrentRecord)| {
+        let mut w = watched.clone();
+        if let Some(Record::Torrent(r)) = w.values_mut().next() {
+            f(r);
+        }
+        w
+    };
+    let a = only(&run(
+        &snap(vec![private(Some(true))], held.clone()),
+        &watched,
+    ))
+    .clone();
+    assert_eq!(a.kind, ActionKind::Fail);
+    assert!(matches!(
+        a.op,
+        Op::ArrRemove {
+            client: ClientSide::KeepTagged,
+            ..
+        }
+    ));
+    assert!(a.reason.contains("private: kept"), "{}", a.reason);
+    assert!(!a.removes_from_client() && !a.deletes_files());
+    // Unknown yet: kept too (when unsure, nothing destructive).
+    let a = only(&run(&snap(vec![private(None)], held.clone()), &watched)).clone();
+    assert!(matches!(
+        a.op,
+        Op::ArrRemove {
+            client: ClientSide::KeepTagged,
+            ..
+        }
+    ));
+    // The Arr does not hold it: not deleted at all.
+    let plan = run(&snap(vec![private(Some(true))], vec![]), &watched);
+    let a = only(&plan);
+    assert!(
+        a.skip.as_deref().is_some_and(|s| s.contains("private")),
+        "{a:?}"
+    );
+    // Remembered from an earlier read (4.x reads the flag once from the properties).
+    let known = with(|r| r.private = Some(true));
+    let plan = run(&snap(vec![private(None)], vec![]), &known);
+    assert!(only(&plan).skip.is_some());
+    // Once failed and kept, health rules leave it alone.
+    let kept = with(|r| {
+        r.private = Some(true);
+        r.failed_kept_at = Some(NOW - DAY);
+    });
+    assert!(
+        run(&snap(vec![private(Some(true))], vec![]), &kept)
+            .actions
+            .is_empty()
+    );
+    // private = "remove": as any other torrent.
+    let mut cfg = config();
+    for arr in cfg.arr.values_mut() {
+        arr.health.private = PrivatePolicy::Remove;
+    }
+    let plan = decide(
+        &snap(vec![private(Some(true))], held),
+        &watched,
+        &cfg,
+        &Scope::default(),
+        NOW,
+    );
+    assert!(only(&plan).removes_from_client());
+    // 4.x: the flag is read once from the properties of the torrents a fail could reach.
+    let unknown_complete = Torrent {
+        private: None,
+        ..complete(H2)
+    };
+    let unknown = snap(vec![private(None), unknown_complete], vec![]);
+    let req = details_needed(&unknown, &Records::new(), &config(), &Scope::default(), NOW);
+    assert_eq!(
+        req.private,
+        vec![
+            ("main".to_string(), H1.to_string()),
+            ("main".to_string(), H2.to_string())
+        ]
+    );
+    let req = details_needed(&unknown, &known, &config(), &Scope::default(), NOW);
+    assert_eq!(req.private, vec![("main".to_string(), H2.to_string())]);
+}
+
+#[test]
+fn files_another_torrent_uses_are_never_deleted() {
+    let mut a = stalled(H1, 2 * HOUR);
+    a.content_path = "/downloads/Movie (2020)".into();
+    let mut b = complete(H2);
+    b.content_path = "/downloads/Movie (2020)".into();
+    b.category = "cross-seed".into();
+    let watched = earlier(&snap(vec![a.clone()], vec![]), 2 * HOUR);
+    // Direct fail: the torrent goes, the files stay.
+    let plan = run(&snap(vec![a.clone(), b.clone()], vec![]), &watched);
+    let fail = only(&plan);
+    assert_eq!(
+        fail.op,
+        Op::ClientDelete {
+            delete_files: false
+        }
+    );
+    assert!(fail.reason.contains("files kept: name-"), "{}", fail.reason);
+    // Through the Arr: it must not remove the data either.
+    let plan = run(
+        &snap(
+            vec![a.clone(), b.clone()],
+            vec![queued(H1, &[3], "downloading")],
+        ),
+        &watched,
+    );
+    assert!(matches!(
+        only(&plan).op,
+        Op::ArrRemove {
+            client: ClientSide::RemoveKeepFiles,
+            ..
+        }
+    ));
+    assert!(!only(&plan).deletes_files());
+    // Cleanup after import: removed without its files.
+    let mut seeded = complete(H1);
+    seeded.content_path = "/downloads/Movie (2020)/".into();
+    seeded.ratio = 5.0;
+    let state = record(H1, |r| {
+        r.completed = 1000;
+        r.imported_at = Some(NOW - DAY);
+    });
+    let plan = run(&snap(vec![seeded, b], vec![]), &state);
+    let remove = only(&plan);
+    assert_eq!(remove.kind, ActionKind::Remove);
+    assert_eq!(
+        remove.op,
+        Op::ClientDelete {
+            delete_files: false
+        }
+    );
+    // Alone on its path: files deleted as usual.
+    let plan = run(&snap(vec![a], vec![]), &watched);
+    assert_eq!(only(&plan).op, Op::ClientDelete { delete_files: true });
+}
+
+#[test]
+fn the_stall_clock_counts_only_passes_that_watched_it_stalled() {
+    // First sight, stalled for hours by qBittorrent's last_activity: the run starts now.
+    let s = snap(vec![stalled(H1, 10 * HOUR)], vec![]);
+    let first = run(&s, &Records::new());
+    assert!(first.actions.is_empty(), "{:?}", first.actions);
+    assert_eq!(rec_of(&first, H1).stalled_since, Some(NOW));
+    // A pass that sees it queued (or stopped, or downloading) ends the run.
+    let watched = record(H1, |r| r.stalled_since = Some(NOW - 5 * HOUR));
+    let queued_now = Torrent {
+        status: Status::QueuedDl,
+        state: "queuedDL".into(),
+        ..stalled(H1, 10 * HOUR)
+    };
+    let plan = run(&snap(vec![queued_now], vec![]), &watched);
+    assert!(plan.actions.is_empty());
+    assert_eq!(rec_of(&plan, H1).stalled_since, None);
+    // New bytes end it too.
+    let mut grew = stalled(H1, 10 * HOUR);
+    grew.completed = 150;
+    let plan = run(&snap(vec![grew], vec![]), &watched);
+    assert!(plan.actions.is_empty());
+    assert_eq!(rec_of(&plan, H1).stalled_since, None);
+    // So does a pass whose instance is unreachable: its records lose their runs only.
+    let mut down = snap(vec![stalled(H1, 10 * HOUR)], vec![]);
+    down.instances[0].reachable = false;
+    let plan = run(&down, &watched);
+    assert!(plan.actions.is_empty());
+    let rec = rec_of(&plan, H1);
+    assert_eq!(rec.stalled_since, None);
+    assert_eq!(rec.progress_at, NOW - DAY, "nothing else changes");
+    // An unreachable instance whose records have no run writes nothing.
+    let calm = record(H1, |_| {});
+    assert!(run(&down, &calm).records.is_empty());
+}
+
+#[test]
+fn max_eta_needs_two_passes_over_it() {
+    let mut t = torrent(H1);
+    t.eta = Some(8 * DAY as u64);
+    let s = snap(vec![t], vec![]);
+    let first = run(&s, &Records::new());
+    assert!(first.actions.is_empty(), "one sight is not enough");
+    assert_eq!(rec_of(&first, H1).eta_over_since, Some(NOW));
+    assert_eq!(only(&run(&s, &earlier(&s, 5 * MIN))).reason, "eta 8d > 7d");
+}
+
+#[test]
+fn a_torrent_the_arr_does_not_hold_is_deleted_directly_only_when_that_is_safe() {
+    let s = snap(vec![stalled(H1, 2 * HOUR)], vec![]);
+    let watched = earlier(&s, 2 * HOUR);
+    let plan = run(&s, &watched);
+    let a = only(&plan);
+    assert_eq!(
+        (a.op.clone(), a.skip.clone()),
+        (Op::ClientDelete { delete_files: true }, None)
+    );
+    assert!(plan.needs_health.is_empty());
+    // Absent from the queue since this pass only: waits one pass.
+    let fresh = record(H1, |r| r.stalled_since = Some(NOW - 2 * HOUR));
+    let plan = run(&s, &fresh);
+    assert!(
+        only(&plan)
+            .skip
+            .as_deref()
+            .is_some_and(|w| w.contains("next pass"))
+    );
+    assert_eq!(rec_of(&plan, H1).absent_from_queue_since, Some(NOW));
+    // The health check not read yet: the plan asks for it.
+    let mut unread = s.clone();
+    unread.arrs[0].health = ArrHealth::NotRead;
+    let plan = run(&unread, &watched);
+    assert_eq!(only(&plan).skip.as_deref(), Some(HEALTH_NOT_READ));
+    assert_eq!(plan.needs_health, ["movies".to_string()].into());
+    assert_eq!(plan.deletions(), 1, "held back, still shown");
+    // A download-client problem, or an unreadable health check: nothing deleted directly.
+    for health in [
+        ArrHealth::Read(vec![
+            "DownloadClientCheck: Unable to communicate with qBittorrent".into(),
+        ]),
+        ArrHealth::Unreadable("HTTP 500".into()),
+    ] {
+        let mut sick = s.clone();
+        sick.arrs[0].health = health.clone();
+        let plan = run(&sick, &watched);
+        let a = only(&plan);
+        assert!(a.skip.is_some(), "{health:?}");
+        assert!(plan.needs_health.is_empty());
+    }
+    // Held in the queue again: the absence clock is gone.
+    let held = snap(
+        vec![stalled(H1, 2 * HOUR)],
+        vec![queued(H1, &[3], "downloading")],
+    );
+    let plan = run(&held, &watched);
+    assert_eq!(rec_of(&plan, H1).absent_from_queue_since, None);
+}
+
+#[test]
+fn what_a_tracker_said_is_remembered_until_a_later_read_says_otherwise() {
+    let said = record(H1, |r| {
+        r.unregistered = Some("Unregistered torrent".into());
+        r.trackers_checked_at = Some(NOW - 10 * MIN);
+        r.absent_from_queue_since = Some(NOW - 10 * MIN);
+    });
+    let s = snap(vec![torrent(H1)], vec![]);
+    let a = only(&run(&s, &said)).clone();
+    assert_eq!(a.reason, "tracker says: Unregistered torrent");
+    // A later read without the message clears it.
+    let mut inst = instance("main", vec![torrent(H1)]);
+    inst.trackers.insert(
+        H1.into(),
+        vec![Tracker {
+            url: "http://t/a".into(),
+            tier: 0,
+            status: 2,
+            msg: String::new(),
+        }],
+    );
+    let read = Snapshot {
+        instances: vec![inst],
+        arrs: s.arrs.clone(),
+    };
+    let plan = run(&read, &said);
+    assert!(plan.actions.is_empty());
+    assert_eq!(rec_of(&plan, H1).unregistered, None);
 }

@@ -27,6 +27,8 @@ pub enum EventKind {
     Unreachable,
     /// An instance or Arr that was announced unreachable answers again.
     Back,
+    /// A download needs a person (told when it starts to).
+    Attention,
 }
 
 impl EventKind {
@@ -39,6 +41,7 @@ impl EventKind {
             EventKind::DeadlineReached => "deadline_reached",
             EventKind::Unreachable => "unreachable",
             EventKind::Back => "back",
+            EventKind::Attention => "attention",
         }
     }
 
@@ -48,6 +51,7 @@ impl EventKind {
             EventKind::Removed | EventKind::CircuitOpen => NotifyEvent::Destructive,
             EventKind::ActionFailed | EventKind::DeadlineReached => NotifyEvent::Failed,
             EventKind::Unreachable | EventKind::Back => NotifyEvent::Unreachable,
+            EventKind::Attention => NotifyEvent::Attention,
         }
     }
 }
@@ -97,6 +101,14 @@ pub fn announce(
                 EventKind::Removed,
                 format!("removed seeded torrent {name}: {}", a.reason),
             ),
+            ("attention", Outcome::Skipped)
+                if !told_before(state, &a.instance, a.hash.as_deref()) =>
+            {
+                out.push(
+                    EventKind::Attention,
+                    format!("{name} needs attention: {}", a.reason),
+                )
+            }
             (kind, Outcome::Failed) => out.push(
                 EventKind::ActionFailed,
                 format!(
@@ -224,6 +236,16 @@ fn outages(summary: &Summary, state: &Records, now: Epoch, out: &mut Announcemen
 }
 
 /// The error without the prefix naming the instance or Arr again (the line names it).
+/// True when the torrent already needed attention before this pass (so it was told).
+fn told_before(state: &Records, instance: &str, hash: Option<&str>) -> bool {
+    hash.is_some_and(|hash| {
+        matches!(
+            state.get(&crate::state::record::torrent_pk(instance, hash)),
+            Some(Record::Torrent(r)) if r.attention_since.is_some()
+        )
+    })
+}
+
 fn detail<'a>(error: &'a str, what: &str, name: &str) -> &'a str {
     let prefixes = match what {
         "arr" => [

@@ -36,6 +36,7 @@ pub fn message(events: &[&Event]) -> Message {
         (EventKind::ActionFailed, "failed"),
         (EventKind::Unreachable, "unreachable"),
         (EventKind::Back, "back"),
+        (EventKind::Attention, "need attention"),
     ] {
         match count(kind) {
             0 => {}
@@ -53,7 +54,7 @@ pub fn message(events: &[&Event]) -> Message {
         .map(|e| match e.kind {
             EventKind::Back => Severity::Success,
             EventKind::Removed => Severity::Info,
-            EventKind::CircuitOpen => Severity::Warning,
+            EventKind::CircuitOpen | EventKind::Attention => Severity::Warning,
             EventKind::ActionFailed | EventKind::DeadlineReached | EventKind::Unreachable => {
                 Severity::Failure
             }

@@ -347,3 +347,32 @@ async fn a_refusing_target_is_counted_and_the_outage_stays_unannounced() {
     let none = notify(&[], &down, &Records::new(), NOW, deadline).await;
     assert_eq!(none, NotifyOutcome::default());
 }
+
+#[test]
+fn a_download_that_needs_attention_is_told_once() {
+    let mut s = summary();
+    s.actions = vec![action(
+        "attention",
+        "Movie",
+        Outcome::Skipped,
+        Some("another release would not import either"),
+    )];
+    let first = events::announce(&s, &Records::new(), NOW, false);
+    assert_eq!(kinds(&first), [EventKind::Attention]);
+    assert!(first.events[0].text.contains("needs attention"));
+    assert_eq!(
+        first.for_target(&[NotifyEvent::Attention]).len(),
+        1,
+        "heard by attention targets"
+    );
+    assert!(first.for_target(&[NotifyEvent::Destructive]).is_empty());
+    // The next pass finds the torrent already marked: nothing new to tell.
+    let mut rec = crate::state::TorrentRecord::new(
+        &crate::model::TorrentKey::new("main", "ab".repeat(20)),
+        NOW - 600,
+    );
+    rec.attention_since = Some(NOW - 300);
+    let rec = Record::Torrent(Box::new(rec));
+    let state = Records::from([(rec.key(), rec)]);
+    assert!(events::announce(&s, &state, NOW, false).events.is_empty());
+}

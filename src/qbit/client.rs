@@ -1,19 +1,23 @@
-//! The HTTP client of one qBittorrent instance: cookie session, one re-login on 403, a
-//! rejected password remembered for the life of the client, and the typed API calls.
+//! The HTTP client of one qBittorrent instance: a cookie session (or, on 5.2+, an API key),
+//! one re-login on 403, a rejected login remembered for the life of the client, the version
+//! remembered from earlier passes, and the typed API calls.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::debug;
 
 use super::error::{QbitError, describe, snippet};
+use super::maindata::{MainData, MainDataReader};
 use super::wire;
 use crate::config::{QbitConfig, Secret};
-use crate::model::{ApiGeneration, Torrent, TorrentFile, Tracker};
+use crate::model::{ApiGeneration, TorrentFile, Tracker};
 
-/// What `connect` learnt about the server.
+/// The version of a server: read by `connect` / [`QbitClient::read_version`], or
+/// remembered from an earlier pass ([`QbitClient::remember`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInfo {
     /// `app/version`, e.g. "v4.5.2".
@@ -24,6 +28,41 @@ pub struct ServerInfo {
     pub generation: ApiGeneration,
 }
 
+impl ServerInfo {
+    /// Builds the info of a known version pair; `None` when `api_version` is no version.
+    pub fn new(version: &str, api_version: &str) -> Option<ServerInfo> {
+        Some(ServerInfo {
+            version: version.to_string(),
+            api_version: api_version.to_string(),
+            generation: wire::api_generation(api_version)?,
+        })
+    }
+}
+
+/// How the client authenticates.
+#[derive(Clone)]
+pub enum Auth {
+    /// `auth/login` with a username and password; the session cookie is kept.
+    Login {
+        /// WebUI user.
+        username: String,
+        /// Its password.
+        password: Secret,
+    },
+    /// `Authorization: Bearer <key>` on every request (qBittorrent 5.2+): no login.
+    ApiKey(Secret),
+}
+
+impl Auth {
+    /// How the instance is reached, for `check` (never the secret).
+    pub fn describe(&self) -> String {
+        match self {
+            Auth::Login { username, .. } => format!("login as '{username}'"),
+            Auth::ApiKey(_) => "API key".to_string(),
+        }
+    }
+}
+
 /// Largest body buffer reserved up front from a Content-Length (more still grows as needed).
 const MAX_PREALLOC: u64 = 64 * 1024 * 1024;
 
@@ -31,7 +70,10 @@ const MAX_PREALLOC: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 enum Refusal {
     Password,
+    /// 401 from the Host-header / CSRF check.
+    Unauthorized,
     Banned,
+    ApiKey,
 }
 
 /// HTTP method of an API call: read methods use GET with a query string, actions POST
@@ -42,21 +84,26 @@ pub(super) enum Verb {
     Post,
 }
 
-/// A client for one qBittorrent instance, meant to live for one pass.
+/// A client for one qBittorrent instance, meant to live for one pass (or, in the cloud, for
+/// the passes of one cold start).
 ///
-/// It holds its own cookie store: the session cookie the server sets at login is sent with
-/// every later request. A 403 on any other endpoint means the session is gone: the client
-/// logs in again once and repeats that request once. A refused password or a ban is
-/// remembered, and every later call fails at once with the same error without logging in.
+/// With a password it holds its own cookie store: the session cookie the server sets at
+/// login is sent with every later request. A 403 on any other endpoint means the session is
+/// gone: the client logs in again once and repeats that request once. A refused password or
+/// a ban is remembered, and every later call fails at once with the same error without
+/// logging in. With an API key every request carries it and nothing logs in.
 pub struct QbitClient {
     pub(super) instance: String,
     base: String,
-    username: String,
-    password: Secret,
+    auth: Auth,
+    /// `Authorization` header of the API key, marked sensitive.
+    bearer: Option<HeaderValue>,
     http: reqwest::Client,
     requests: AtomicU64,
     refused: Mutex<Option<Refusal>>,
-    generation: Mutex<Option<ApiGeneration>>,
+    server: Mutex<Option<ServerInfo>>,
+    /// The version was read from the server (not remembered) since the pass began.
+    version_read: Mutex<bool>,
     /// Counts successful logins; serialises re-logins of concurrent calls.
     session: tokio::sync::Mutex<u64>,
 }
@@ -66,7 +113,7 @@ impl std::fmt::Debug for QbitClient {
         f.debug_struct("QbitClient")
             .field("instance", &self.instance)
             .field("base", &self.base)
-            .field("username", &self.username)
+            .field("auth", &self.auth.describe())
             .finish_non_exhaustive()
     }
 }
@@ -87,8 +134,27 @@ impl QbitClient {
                 url.scheme()
             )));
         }
+        let auth = if cfg.uses_api_key() {
+            Auth::ApiKey(cfg.api_key.clone())
+        } else {
+            Auth::Login {
+                username: cfg.username.clone(),
+                password: cfg.password.clone(),
+            }
+        };
+        let bearer = match &auth {
+            Auth::ApiKey(key) => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                    .map_err(|_| {
+                        config_error("api_key holds characters an HTTP header cannot carry".into())
+                    })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            Auth::Login { .. } => None,
+        };
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_store(bearer.is_none())
             .referer(false)
             // A 307/308 redirect would re-send the login form, password included, to
             // wherever it points; a redirect also means the configured URL is not the WebUI.
@@ -101,12 +167,13 @@ impl QbitClient {
         Ok(QbitClient {
             instance: cfg.name.clone(),
             base,
-            username: cfg.username.clone(),
-            password: cfg.password.clone(),
+            auth,
+            bearer,
             http,
             requests: AtomicU64::new(0),
             refused: Mutex::new(None),
-            generation: Mutex::new(None),
+            server: Mutex::new(None),
+            version_read: Mutex::new(false),
             session: tokio::sync::Mutex::new(0),
         })
     }
@@ -116,10 +183,32 @@ impl QbitClient {
         &self.instance
     }
 
+    /// How the client authenticates.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
     /// Starts a new pass: a password refused in an earlier pass may be tried again (once).
     /// Clients built once per Lambda cold start serve many passes.
     pub fn begin_pass(&self) {
         *self.refused.lock().expect("refusal lock") = None;
+        *self.version_read.lock().expect("version lock") = false;
+    }
+
+    /// Takes a version remembered from an earlier pass, so that this pass needs not read it.
+    pub fn remember(&self, info: ServerInfo) {
+        *self.server.lock().expect("server lock") = Some(info);
+    }
+
+    /// The version known now (read or remembered), if any.
+    pub fn server_info(&self) -> Option<ServerInfo> {
+        self.server.lock().expect("server lock").clone()
+    }
+
+    /// True when the version was read from the server since the pass began (so it is worth
+    /// remembering).
+    pub fn version_read(&self) -> bool {
+        *self.version_read.lock().expect("version lock")
     }
 
     /// HTTP requests sent so far (logins included).
@@ -127,38 +216,53 @@ impl QbitClient {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Logs in, then reads `app/version` and `app/webapiVersion`.
+    /// Logs in (unless an API key is used), then reads `app/version` and
+    /// `app/webapiVersion`.
     pub async fn connect(&self) -> Result<ServerInfo, QbitError> {
-        {
-            let mut session = self.session.lock().await;
-            self.login(&mut session).await?;
-        }
-        let version = self.get_text("app/version").await?;
-        let api_version = self.get_text("app/webapiVersion").await?;
-        let generation = wire::api_generation(&api_version)
-            .ok_or_else(|| self.malformed("app/webapiVersion", "not a version number"))?;
-        *self.generation.lock().expect("generation lock") = Some(generation);
-        debug!(instance = %self.instance, %version, %api_version, ?generation, "connected");
-        Ok(ServerInfo {
-            version,
-            api_version,
-            generation,
-        })
+        self.ensure_session().await?;
+        self.read_version().await
     }
 
-    /// Every torrent of the instance, in one `torrents/info` request.
+    /// Reads `app/version` and `app/webapiVersion` and keeps them.
+    pub async fn read_version(&self) -> Result<ServerInfo, QbitError> {
+        let version = self.get_text("app/version").await?;
+        let api_version = self.get_text("app/webapiVersion").await?;
+        let info = ServerInfo::new(&version, &api_version)
+            .ok_or_else(|| self.malformed("app/webapiVersion", "not a version number"))?;
+        debug!(instance = %self.instance, %version, %api_version, generation = ?info.generation, "version read");
+        *self.server.lock().expect("server lock") = Some(info.clone());
+        *self.version_read.lock().expect("version lock") = true;
+        Ok(info)
+    }
+
+    /// Logs in when no session exists yet (with a password), so that the first request of a
+    /// pass is not sent only to be refused.
+    async fn ensure_session(&self) -> Result<(), QbitError> {
+        if self.bearer.is_some() {
+            return Ok(());
+        }
+        let mut session = self.session.lock().await;
+        if *session == 0 {
+            self.login(&mut session).await?;
+        }
+        Ok(())
+    }
+
+    /// The whole state of the instance in one `sync/maindata?rid=0` request: torrents,
+    /// categories and `server_state`. Logs in first when no session exists yet.
     ///
-    /// The reply is read as it arrives ([`wire::TorrentListReader`]): a large instance's
-    /// list is never held whole beside the torrents made from it.
-    pub async fn torrents(&self) -> Result<Vec<Torrent>, QbitError> {
-        const ENDPOINT: &str = "torrents/info";
-        let mut response = self.respond(Verb::Get, ENDPOINT, &[]).await?;
+    /// The reply is read as it arrives ([`MainDataReader`]): a large instance's list is never
+    /// held whole beside the torrents made from it.
+    pub async fn list(&self) -> Result<MainData, QbitError> {
+        const ENDPOINT: &str = "sync/maindata";
+        self.ensure_session().await?;
+        let mut response = self.respond(Verb::Get, ENDPOINT, &[("rid", "0")]).await?;
         let status = response.status();
         if status != StatusCode::OK {
             let body = self.read_body(ENDPOINT, response).await?;
             return Err(self.http_error(ENDPOINT, status, &body));
         }
-        let mut list = wire::TorrentListReader::default();
+        let mut reader = MainDataReader::default();
         let mut bytes = 0usize;
         while let Some(piece) = response
             .chunk()
@@ -166,18 +270,14 @@ impl QbitClient {
             .map_err(|e| self.body_error(ENDPOINT, e))?
         {
             bytes += piece.len();
-            list.feed(&piece)
+            reader
+                .feed(&piece)
                 .map_err(|reason| self.malformed(ENDPOINT, &reason))?;
         }
         debug!(instance = %self.instance, endpoint = ENDPOINT, bytes, "qbit reply, read as it arrived");
-        list.finish()
+        reader
+            .finish()
             .map_err(|reason| self.malformed(ENDPOINT, &reason))
-    }
-
-    /// Names of the existing categories.
-    pub async fn categories(&self) -> Result<Vec<String>, QbitError> {
-        self.get_parsed("torrents/categories", &[], wire::parse_categories)
-            .await
     }
 
     /// The real trackers of a torrent (DHT/PeX/LSD pseudo-entries dropped).
@@ -231,32 +331,39 @@ impl QbitClient {
 
     /// Stops torrents: `torrents/pause` on 4.x, `torrents/stop` on 5.x.
     pub async fn stop(&self, hashes: &[String]) -> Result<(), QbitError> {
-        let endpoint = match self.generation().await? {
-            ApiGeneration::V4 => "torrents/pause",
-            ApiGeneration::V5 => "torrents/stop",
-        };
-        self.act(endpoint, hashes, &[]).await
+        self.by_generation(hashes, "torrents/pause", "torrents/stop")
+            .await
     }
 
     /// Starts torrents: `torrents/resume` on 4.x, `torrents/start` on 5.x.
     pub async fn start(&self, hashes: &[String]) -> Result<(), QbitError> {
-        let endpoint = match self.generation().await? {
-            ApiGeneration::V4 => "torrents/resume",
-            ApiGeneration::V5 => "torrents/start",
-        };
-        self.act(endpoint, hashes, &[]).await
+        self.by_generation(hashes, "torrents/resume", "torrents/start")
+            .await
     }
 
-    /// The generation seen by `connect`, or read now when `connect` was not called.
-    async fn generation(&self) -> Result<ApiGeneration, QbitError> {
-        if let Some(g) = *self.generation.lock().expect("generation lock") {
-            return Ok(g);
+    /// An action whose endpoint depends on the generation. A 404 means the remembered
+    /// version is out of date (the instance was upgraded or downgraded): the version is read
+    /// again and the action sent once more to the right endpoint.
+    async fn by_generation(&self, hashes: &[String], v4: &str, v5: &str) -> Result<(), QbitError> {
+        if hashes.is_empty() {
+            return Ok(());
         }
-        let api_version = self.get_text("app/webapiVersion").await?;
-        let g = wire::api_generation(&api_version)
-            .ok_or_else(|| self.malformed("app/webapiVersion", "not a version number"))?;
-        *self.generation.lock().expect("generation lock") = Some(g);
-        Ok(g)
+        let pick = |g: ApiGeneration| match g {
+            ApiGeneration::V4 => v4,
+            ApiGeneration::V5 => v5,
+        };
+        let generation = match self.server_info() {
+            Some(info) => info.generation,
+            None => self.read_version().await?.generation,
+        };
+        match self.act(pick(generation), hashes, &[]).await {
+            Err(QbitError::Http { status: 404, .. }) if !self.version_read() => {
+                debug!(instance = %self.instance, "404 on a versioned endpoint: reading the version again");
+                let now = self.read_version().await?.generation;
+                self.act(pick(now), hashes, &[]).await
+            }
+            other => other,
+        }
     }
 
     /// A POST action on `hashes` (joined with '|'); 200 and 204 are success. No request is
@@ -349,6 +456,15 @@ impl QbitClient {
         self.check_refused()?;
         let seen = *self.session.lock().await;
         let response = self.send(verb, endpoint, params).await?;
+        if self.bearer.is_some()
+            && matches!(
+                response.status(),
+                StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+            )
+        {
+            self.read_body(endpoint, response).await?;
+            return Err(self.refuse(Refusal::ApiKey));
+        }
         if response.status() != StatusCode::FORBIDDEN {
             return Ok(response);
         }
@@ -365,13 +481,17 @@ impl QbitClient {
         self.send(verb, endpoint, params).await
     }
 
-    /// POST auth/login. Success stores the session cookie in the cookie store.
+    /// POST auth/login. Success (200 `Ok.` before 5.2, 204 from 5.2) stores the session
+    /// cookie in the cookie store. With an API key nothing is sent.
     async fn login(&self, session: &mut u64) -> Result<(), QbitError> {
         const ENDPOINT: &str = "auth/login";
+        let Auth::Login { username, password } = &self.auth else {
+            return Err(self.refuse(Refusal::ApiKey));
+        };
         self.check_refused()?;
         let params = [
-            ("username", self.username.as_str()),
-            ("password", self.password.expose()),
+            ("username", username.as_str()),
+            ("password", password.expose()),
         ];
         let response = self.send(Verb::Post, ENDPOINT, &params).await?;
         let status = response.status();
@@ -383,8 +503,13 @@ impl QbitClient {
                 debug!(instance = %self.instance, "logged in");
                 return Ok(());
             }
+            StatusCode::NO_CONTENT => {
+                *session += 1;
+                debug!(instance = %self.instance, "logged in (204)");
+                return Ok(());
+            }
             StatusCode::OK if text.trim() == "Fails." => Refusal::Password,
-            StatusCode::UNAUTHORIZED => Refusal::Password,
+            StatusCode::UNAUTHORIZED => self.why_unauthorized().await?,
             StatusCode::FORBIDDEN => Refusal::Banned,
             StatusCode::OK => {
                 return Err(
@@ -393,10 +518,32 @@ impl QbitClient {
             }
             _ => return Err(self.http_error(ENDPOINT, status, &body)),
         };
-        *self.refused.lock().expect("refusal lock") = Some(refusal);
-        let err = self.refusal_error(refusal);
+        let err = self.refuse(refusal);
         debug!(instance = %self.instance, error = %err, "login refused");
         Err(err)
+    }
+
+    /// Tells why auth/login answered 401: a wrong password (5.2+) or the Host-header / CSRF
+    /// check (any release), which refuses every request alike. A request without
+    /// credentials to a non-public endpoint tells: the check answers it 401 too, qBittorrent
+    /// otherwise 403 (no session).
+    async fn why_unauthorized(&self) -> Result<Refusal, QbitError> {
+        const PROBE: &str = "app/version";
+        let response = self.send(Verb::Get, PROBE, &[]).await?;
+        let status = response.status();
+        self.read_body(PROBE, response).await?;
+        Ok(if status == StatusCode::UNAUTHORIZED {
+            Refusal::Unauthorized
+        } else {
+            Refusal::Password
+        })
+    }
+
+    /// Remembers a refusal for the life of the client (until the next pass) and returns its
+    /// error.
+    fn refuse(&self, refusal: Refusal) -> QbitError {
+        *self.refused.lock().expect("refusal lock") = Some(refusal);
+        self.refusal_error(refusal)
     }
 
     /// Fails at once when a login was refused before.
@@ -411,7 +558,9 @@ impl QbitClient {
         let instance = self.instance.clone();
         match refusal {
             Refusal::Password => QbitError::AuthRejected { instance },
+            Refusal::Unauthorized => QbitError::LoginUnauthorized { instance },
             Refusal::Banned => QbitError::Banned { instance },
+            Refusal::ApiKey => QbitError::ApiKeyRejected { instance },
         }
     }
 
@@ -424,11 +573,14 @@ impl QbitClient {
         params: &[(&str, &str)],
     ) -> Result<reqwest::Response, QbitError> {
         let url = format!("{}/api/v2/{endpoint}", self.base);
-        let builder = match verb {
+        let mut builder = match verb {
             Verb::Get if params.is_empty() => self.http.get(&url),
             Verb::Get => self.http.get(&url).query(params),
             Verb::Post => self.http.post(&url).form(params),
         };
+        if let Some(bearer) = &self.bearer {
+            builder = builder.header(AUTHORIZATION, bearer.clone());
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         builder.send().await.map_err(|e| QbitError::Unreachable {
             instance: self.instance.clone(),

@@ -25,14 +25,39 @@ pub enum QbitError {
         reason: String,
     },
     /// The username or password was refused (200 `Fails.` before 5.2, 401 from 5.2 on).
-    /// Not retried for the life of the client. (Before 5.2 a 401 on login rather means the
-    /// Host header's port or an Origin did not match qBittorrent's; it is treated the same,
-    /// since retrying could not help either.)
+    /// Not retried for the life of the client.
     #[error(
         "qBittorrent instance '{instance}' rejected the username or password on auth/login \
          (not retried: qBittorrent bans an address after repeated failures)"
     )]
     AuthRejected {
+        /// `[qbit.NAME]`
+        instance: String,
+    },
+    /// A request was refused with 401 by qBittorrent's Host-header or CSRF check, not for
+    /// its credentials (before 5.2 a wrong password is a 200 `Fails.`; from 5.2 on, a 401 on
+    /// login is told apart by a second request without credentials, which the check refuses
+    /// with 401 too and qBittorrent otherwise with 403). Not retried for the life of the
+    /// client.
+    #[error(
+        "qBittorrent instance '{instance}' refused the request with HTTP 401 before looking \
+         at the password: its Host-header or CSRF check did not accept it (typically a \
+         remapped Docker port or a reverse proxy forwarding another Host or Origin). Point \
+         qbit.{instance}.url at the address and port qBittorrent itself listens on, make the \
+         proxy forward the original Host, or turn off WebUI > 'Enable Host header validation' \
+         (not retried)"
+    )]
+    LoginUnauthorized {
+        /// `[qbit.NAME]`
+        instance: String,
+    },
+    /// The API key was refused (401/403 on a request carrying it).
+    #[error(
+        "qBittorrent instance '{instance}' refused the API key (qbit.{instance}.api_key): check \
+         the key in Options > WebUI; API keys need qBittorrent 5.2 or later, older releases \
+         need username and password (not retried)"
+    )]
+    ApiKeyRejected {
         /// `[qbit.NAME]`
         instance: String,
     },
@@ -76,6 +101,8 @@ impl QbitError {
             QbitError::Config { instance, .. }
             | QbitError::Unreachable { instance, .. }
             | QbitError::AuthRejected { instance }
+            | QbitError::LoginUnauthorized { instance, .. }
+            | QbitError::ApiKeyRejected { instance }
             | QbitError::Banned { instance }
             | QbitError::Http { instance, .. }
             | QbitError::Malformed { instance, .. } => instance,
@@ -86,7 +113,10 @@ impl QbitError {
     pub fn is_auth_failure(&self) -> bool {
         matches!(
             self,
-            QbitError::AuthRejected { .. } | QbitError::Banned { .. }
+            QbitError::AuthRejected { .. }
+                | QbitError::LoginUnauthorized { .. }
+                | QbitError::ApiKeyRejected { .. }
+                | QbitError::Banned { .. }
         )
     }
 }

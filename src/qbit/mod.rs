@@ -10,7 +10,9 @@
 mod client;
 mod error;
 mod housekeeping;
+pub mod maindata;
 pub mod wire;
 
-pub use client::{QbitClient, ServerInfo};
+pub use client::{Auth, QbitClient, ServerInfo};
 pub use error::QbitError;
+pub use maindata::MainData;

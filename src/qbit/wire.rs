@@ -45,7 +45,11 @@ pub(crate) struct WireTorrent {
     num_seeds: Option<i64>,
     num_leechs: Option<i64>,
     time_active: Option<i64>,
-    private: Option<bool>,
+    /// `Some(None)` for a `null` (5.x, metadata missing), `None` when absent (4.x).
+    #[serde(default, deserialize_with = "present")]
+    private: Option<Option<bool>>,
+    has_tracker_error: Option<bool>,
+    has_other_announce_error: Option<bool>,
     ratio_limit: Option<f64>,
     seeding_time_limit: Option<i64>,
     inactive_seeding_time_limit: Option<i64>,
@@ -79,6 +83,11 @@ fn lenient_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
     })
 }
 
+/// Tells a `null` member (`Some(None)`) from an absent one (`None`, through `default`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
+    Option::<bool>::deserialize(d).map(Some)
+}
+
 /// Clamps a byte count or a duration that should never be negative.
 fn non_negative(v: Option<i64>) -> u64 {
     u64::try_from(v.unwrap_or(0)).unwrap_or(0)
@@ -94,6 +103,21 @@ pub(crate) fn split_tags(tags: &str) -> Vec<String> {
 }
 
 impl WireTorrent {
+    /// Sets the hash (`sync/maindata` keys its torrents by hash instead).
+    pub(crate) fn set_hash(&mut self, hash: String) {
+        self.hash = Some(hash);
+    }
+
+    /// True when the object carries `private` (qBittorrent 5.0+).
+    pub(crate) fn has_private(&self) -> bool {
+        self.private.is_some()
+    }
+
+    /// True when the object carries the tracker flags of qBittorrent 5.2+.
+    pub(crate) fn has_tracker_flags(&self) -> bool {
+        self.has_tracker_error.is_some()
+    }
+
     /// Normalises into a [`Torrent`]; fails only when the hash is missing.
     pub(crate) fn into_torrent(self) -> Result<Torrent, String> {
         let hash = self
@@ -138,7 +162,11 @@ impl WireTorrent {
             num_seeds: self.num_seeds.unwrap_or(0),
             num_leechs: self.num_leechs.unwrap_or(0),
             time_active: non_negative(self.time_active),
-            private: self.private,
+            private: self.private.flatten(),
+            tracker_error: match (self.has_tracker_error, self.has_other_announce_error) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+            },
             ratio_limit: self.ratio_limit.unwrap_or(-2.0),
             seeding_time_limit: self.seeding_time_limit.unwrap_or(-2),
             inactive_seeding_time_limit: self.inactive_seeding_time_limit,
@@ -375,18 +403,22 @@ pub fn parse_text(body: &[u8]) -> Result<String, String> {
 /// The client generation from `app/webapiVersion`, compared numerically: 2.11 and later is
 /// qBittorrent 5 (stop/start), earlier is 4 (pause/resume). `None` when not a version.
 pub fn api_generation(api_version: &str) -> Option<ApiGeneration> {
+    Some(if api_version_parts(api_version)? >= (2, 11) {
+        ApiGeneration::V5
+    } else {
+        ApiGeneration::V4
+    })
+}
+
+/// (major, minor) of a WebAPI version such as `2.8.19`; `None` when not a version.
+pub fn api_version_parts(api_version: &str) -> Option<(u64, u64)> {
     let parts: Vec<u64> = api_version
         .trim()
         .split('.')
         .map(|p| p.parse::<u64>().ok())
         .collect::<Option<_>>()?;
     let major = *parts.first()?;
-    let minor = parts.get(1).copied().unwrap_or(0);
-    Some(if (major, minor) >= (2, 11) {
-        ApiGeneration::V5
-    } else {
-        ApiGeneration::V4
-    })
+    Some((major, parts.get(1).copied().unwrap_or(0)))
 }
 
 #[cfg(test)]

@@ -1,25 +1,17 @@
-//! Wire parsing against real qBittorrent 4.5.2 replies (the shared samples file) and a
-//! synthetic 5.x torrent object.
-
-use std::path::{Path, PathBuf};
+//! Wire parsing against real qBittorrent 4.5.2 replies
+//! (`tests/fixtures/bookworm/samples-4.5.2.json`) and a synthetic 5.x torrent object.
 
 use super::*;
 
-/// Finds `shared/specs/<name>`: the repository lives at `/work/<x>/` with `shared` beside it,
-/// worktrees one level deeper.
-fn spec_file(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/specs", "../../shared/specs"]
-        .iter()
-        .map(|dir| root.join(dir).join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} not found in ../shared/specs or ../../shared/specs"))
-}
+/// The real 4.5.2 replies, kept in the repository beside the other qBittorrent fixtures.
+const SAMPLES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/bookworm/samples-4.5.2.json"
+);
 
 /// The samples file as JSON.
 fn samples() -> serde_json::Value {
-    let path = spec_file("qbittorrent-4.5.2-samples.json");
-    let text = std::fs::read_to_string(&path).expect("read samples");
+    let text = std::fs::read_to_string(SAMPLES).expect("read samples");
     serde_json::from_str(&text).expect("samples are JSON")
 }
 

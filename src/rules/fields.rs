@@ -190,6 +190,7 @@ pub fn sample_torrent() -> Torrent {
         ratio_limit: -2.0,
         seeding_time_limit: -2,
         inactive_seeding_time_limit: Some(-2),
+        tracker_error: None,
     }
 }
 

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 pub use record::{
-    Epoch, Intent, LeaseRecord, OutageRecord, Record, RunRecord, SearchRecord, TorrentRecord,
+    Epoch, InstanceRecord, Intent, LeaseRecord, OutageRecord, Record, RunRecord, SearchRecord,
+    TorrentRecord,
 };
 
 /// Errors callers branch on.

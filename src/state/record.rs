@@ -1,8 +1,8 @@
 //! The records sweeparr remembers between passes.
 //!
 //! Every record has a string key (`pk`), the same in every backend:
-//! `torrent#<instance>#<hash>`, `search#<arr>#<media id>`, `outage#<target>`, `lease#<scope>`,
-//! `run#last`.
+//! `torrent#<instance>#<hash>`, `search#<arr>#<media id>`, `outage#<target>`, `instance#<name>`,
+//! `lease#<scope>`, `run#last`.
 //! Records serialise as JSON objects tagged with `kind`, which is also what
 //! `sweeparr state export` prints, one per line.
 
@@ -45,14 +45,33 @@ pub struct TorrentRecord {
     /// `completed` bytes at the last growth.
     #[serde(default)]
     pub completed: u64,
-    /// Stall clock: when `completed` last grew (or, first seen already stalled, its `last_activity`).
+    /// When `completed` last grew (or the record was made).
     pub progress_at: Epoch,
+    /// The stall clock: first pass of the unbroken run of passes that each saw the torrent
+    /// `stalledDL` / `metaDL` with no new bytes. Any other state, new bytes, or a pass that
+    /// cannot see it (instance unreachable or disconnected) ends the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stalled_since: Option<Epoch>,
+    /// First pass of the unbroken run of passes that each saw an `eta` above `max_eta`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta_over_since: Option<Epoch>,
+    /// First pass of the unbroken run of passes that each saw the torrent downloading
+    /// (`downloading`, `stalledDL`, `metaDL`), for the average speed of `min_speed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downloading_since: Option<Epoch>,
+    /// `completed` bytes at `downloading_since`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub downloading_from: u64,
     /// Availability below 1 since then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable_since: Option<Epoch>,
     /// The Arr reports the import blocked / failed since then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_problem_since: Option<Epoch>,
+    /// First pass that found the torrent missing from its (reachable) Arr's queue; `None`
+    /// while the queue holds it. A direct deletion needs it absent on an earlier pass too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absent_from_queue_since: Option<Epoch>,
     /// When the import-scan command was last sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_sent_at: Option<Epoch>,
@@ -68,18 +87,37 @@ pub struct TorrentRecord {
     /// First file with a blocked extension, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_file: Option<String>,
+    /// Since when the torrent has needed attention (an import problem another release would
+    /// not fix); notifications tell it when this is first set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention_since: Option<Epoch>,
     /// When a recheck was asked for an errored torrent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rechecked_at: Option<Epoch>,
-    /// When the tracker list was last read (torrents with no working tracker, at most hourly).
+    /// When the tracker list was last read (see `tracker_recheck`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers_checked_at: Option<Epoch>,
+    /// The last tracker list read showed a failing tracker.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trackers_failing: bool,
+    /// What a tracker said at the last read when it said the torrent is unregistered (kept
+    /// until a later read, or qBittorrent 5.2+'s flags, show otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unregistered: Option<String>,
     /// Tracker host (of the first working tracker), once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracker_host: Option<String>,
     /// Action recorded before sending; cleared once its outcome is saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<Intent>,
+    /// Private or not, once known (from the torrent list on 5.x, `torrents/properties` on
+    /// 4.x; it never changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<bool>,
+    /// When it was failed through its Arr and kept in qBittorrent (a private torrent under
+    /// `private = "keep"`): no health rule touches it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_kept_at: Option<Epoch>,
     /// When a fail / remove was confirmed done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<Epoch>,
@@ -91,7 +129,28 @@ pub struct TorrentRecord {
     pub expires_at: Option<Epoch>,
 }
 
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 impl TorrentRecord {
+    /// Ends every run of passes the clocks count (the torrent was not watched this pass):
+    /// stalled, eta, availability and the downloading run. True when something changed.
+    pub fn end_runs(&mut self) -> bool {
+        let before = (
+            self.stalled_since,
+            self.eta_over_since,
+            self.unavailable_since,
+            self.downloading_since,
+        );
+        self.stalled_since = None;
+        self.eta_over_since = None;
+        self.unavailable_since = None;
+        self.downloading_since = None;
+        self.downloading_from = 0;
+        before != (None, None, None, None)
+    }
+
     /// A fresh record for a torrent seen for the first time at `now`.
     pub fn new(key: &TorrentKey, now: Epoch) -> Self {
         TorrentRecord {
@@ -140,6 +199,20 @@ pub struct OutageRecord {
     pub announced: bool,
 }
 
+/// What sweeparr remembers of a qBittorrent instance: its version, so that a pass needs not
+/// read it (it is read again when a reply shows the instance changed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    /// `[qbit.NAME]`
+    pub name: String,
+    /// `app/version`, e.g. "v5.1.0".
+    pub version: String,
+    /// `app/webapiVersion`, e.g. "2.11.4".
+    pub api_version: String,
+    /// When the version was read.
+    pub read_at: Epoch,
+}
+
 /// The run lease: who holds it and until when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseRecord {
@@ -179,6 +252,8 @@ pub enum Record {
     Search(SearchRecord),
     /// An ongoing outage of an instance or Arr.
     Outage(OutageRecord),
+    /// What is known of a qBittorrent instance.
+    Instance(InstanceRecord),
     /// The run lease.
     Lease(LeaseRecord),
     /// Last run.
@@ -192,6 +267,7 @@ impl Record {
             Record::Torrent(t) => torrent_pk(&t.instance, &t.hash),
             Record::Search(s) => search_pk(&s.arr, s.media_id),
             Record::Outage(o) => outage_pk(&o.target),
+            Record::Instance(i) => instance_pk(&i.name),
             Record::Lease(l) => lease_pk(&l.scope),
             Record::Run(_) => "run#last".to_string(),
         }
@@ -220,6 +296,11 @@ pub fn search_pk(arr: &str, media_id: i64) -> String {
 /// Key of an outage record (`target` = `qbit.NAME` or `arr.NAME`).
 pub fn outage_pk(target: &str) -> String {
     format!("outage#{target}")
+}
+
+/// Key of an instance record.
+pub fn instance_pk(name: &str) -> String {
+    format!("instance#{name}")
 }
 
 /// Key of a lease record.

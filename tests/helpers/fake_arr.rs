@@ -215,6 +215,8 @@ struct Inner {
     /// False: `wanted/*` answers 404, as Radarr before 5.6.
     wanted_endpoints: bool,
     movies: Vec<Value>,
+    /// What `GET health` answers (HealthResource records).
+    health: Vec<Value>,
     /// Ids of commands preset by a test (not posted).
     preset: BTreeSet<i64>,
     next_id: i64,
@@ -324,6 +326,7 @@ impl FakeArr {
             wanted_cutoff: Vec::new(),
             wanted_endpoints: true,
             movies: Vec::new(),
+            health: Vec::new(),
             preset: BTreeSet::new(),
             next_id: 0,
         }));
@@ -413,6 +416,23 @@ impl FakeArr {
     /// False makes `wanted/missing` and `wanted/cutoff` answer 404, as Radarr before 5.6.
     pub fn set_wanted_endpoints(&self, on: bool) {
         lock(&self.state).wanted_endpoints = on;
+    }
+
+    /// Sets what `GET health` reports, e.g. a lost download client:
+    /// `{"source": "DownloadClientCheck", "type": "error", "message": ...}`.
+    pub fn set_health(&self, records: Vec<Value>) {
+        lock(&self.state).health = records;
+    }
+
+    /// Reports that the Arr cannot reach its download client (as its health check does).
+    pub fn lose_download_client(&self) {
+        self.set_health(vec![json!({
+            "id": 1,
+            "source": "DownloadClientStatusCheck",
+            "type": "error",
+            "message": "All download clients are unavailable due to failures",
+            "wikiUrl": "https://wiki.servarr.com/radarr/system#download-clients-are-unavailable-due-to-failures"
+        })]);
     }
 
     /// Records served by `GET movie` (MovieResources; Radarr).

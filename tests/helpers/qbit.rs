@@ -1,15 +1,24 @@
 //! A real `qbittorrent-nox` for integration tests, and `.torrent` files made with `mktorrent`.
 //!
 //! [`QbitServer::start`] (async) writes a fresh profile in a temporary folder, starts
-//! qBittorrent with its WebUI on a free 127.0.0.1 port, waits until it answers and kills it
-//! on drop. DHT, PeX, LSD, UPnP, peer-country lookups and RSS are off and BitTorrent is bound
-//! to 127.0.0.1, so nothing leaves the machine. Authentication is on even for localhost.
+//! qBittorrent with its WebUI on a free 127.0.0.1 port, waits until it answers and listens
+//! for BitTorrent (`connection_status` no longer `disconnected`), and kills it on drop. DHT,
+//! PeX, LSD, UPnP, peer-country lookups and RSS are off and BitTorrent is bound to
+//! 127.0.0.1, so nothing leaves the machine. Authentication is on even for localhost.
 //!
 //! The helper methods talk to the WebUI with their own HTTP client and session (never through
-//! sweeparr's client), so tests check real side effects independently.
+//! sweeparr's client), so tests check real side effects independently. They work on every
+//! [`Build`]: 4.5 logs in with 200 `Ok.` and cookie `SID`, 5.2+ with 204, an empty body and
+//! cookie `QBT_SID_<port>`; 5.x stops and starts with `torrents/stop|start` (4.5:
+//! `pause|resume`) and adds stopped with `stopped` (4.5: `paused`); 5.3 answers
+//! `torrents/add` with JSON and keeps at most 15 sessions, dropping the oldest, so the helper
+//! logs in again whenever its session is refused.
+//!
+//! Which qBittorrent runs is chosen by `SWEEPARR_QBT_BUILD` (see [`Build`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -28,6 +37,134 @@ const PASSWORD_PBKDF2: &str = "@ByteArray(AQIDBAUGBwgJCgsMDQ4PEA==:x/7g76YEVvrzm
 /// How long `start` waits for the WebUI.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The builds `SWEEPARR_QBT_BUILD` may name: (name, Debian suite, qBittorrent it ships).
+/// `bookworm` is the system `qbittorrent-nox`; the others are unpacked by `scripts/setup.sh`
+/// with debootstrap under the build cache and started through their launcher.
+pub const BUILDS: &[(&str, &str, &str)] = &[
+    ("bookworm", "Debian 12 bookworm", "4.5"),
+    ("trixie", "Debian 13 trixie", "5.1"),
+    ("testing", "Debian testing", "5.3 or later"),
+];
+
+/// The qBittorrent build the test servers of this process run.
+///
+/// `SWEEPARR_QBT_BUILD` names it (`bookworm`, the default, `trixie` or `testing`).
+/// `bookworm` runs `$QBITTORRENT_NOX` or the system `qbittorrent-nox`; the others run
+/// `<cache>/<name>/run-qbittorrent-nox`, where the cache is `$SWEEPARR_QBT_CACHE` or
+/// `$HOME/.cache/sweeparr/qbt`.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// `bookworm`, `trixie` or `testing`.
+    pub name: &'static str,
+    /// The Debian suite it comes from, e.g. "Debian 13 trixie".
+    pub suite: &'static str,
+    /// The program started (a binary or a launcher script).
+    pub program: PathBuf,
+    /// What the program reports with `--version`, e.g. `v5.1.0`.
+    pub version: String,
+}
+
+impl Build {
+    /// The build chosen by the environment, resolved and asked for its version once per
+    /// process. Panics naming the build and how to install it when it is missing.
+    pub fn current() -> &'static Build {
+        static BUILD: OnceLock<Build> = OnceLock::new();
+        BUILD.get_or_init(|| {
+            let name = std::env::var("SWEEPARR_QBT_BUILD").unwrap_or_default();
+            Build::resolve(if name.is_empty() { "bookworm" } else { &name })
+        })
+    }
+
+    /// Finds build `name` and reads its version.
+    fn resolve(name: &str) -> Build {
+        let Some(&(name, suite, ships)) = BUILDS.iter().find(|(n, _, _)| *n == name) else {
+            let known: Vec<&str> = BUILDS.iter().map(|(n, _, _)| *n).collect();
+            panic!(
+                "SWEEPARR_QBT_BUILD={name:?} is not a known qBittorrent build (one of {})",
+                known.join(", ")
+            );
+        };
+        let program = if name == "bookworm" {
+            PathBuf::from(
+                std::env::var("QBITTORRENT_NOX").unwrap_or_else(|_| "qbittorrent-nox".into()),
+            )
+        } else {
+            let launcher = build_cache().join(name).join("run-qbittorrent-nox");
+            if !launcher.is_file() {
+                panic!(
+                    "qBittorrent build '{name}' ({suite}, qBittorrent {ships}) is not installed: \
+                     no {}. Install it with `SWEEPARR_QBT_BUILDS={name} scripts/setup.sh` \
+                     (debootstrap of {suite} into the build cache), or run `scripts/setup.sh` \
+                     for every build",
+                    launcher.display()
+                );
+            }
+            launcher
+        };
+        let out = Command::new(&program)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "qBittorrent build '{name}' ({suite}): cannot run {}: {e}. Install it with \
+                     `scripts/setup.sh` (apt-get install qbittorrent-nox)",
+                    program.display()
+                )
+            });
+        let text = String::from_utf8_lossy(&out.stdout);
+        let version = text
+            .split_whitespace()
+            .find(|w| w.starts_with('v') && w[1..].starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "qBittorrent build '{name}': {} --version printed no version: {text:?} {}",
+                    program.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+            .to_string();
+        Build {
+            name,
+            suite,
+            program,
+            version,
+        }
+    }
+
+    /// (major, minor, patch) of [`Build::version`].
+    pub fn version_triple(&self) -> (u32, u32, u32) {
+        let mut parts = self.version[1..]
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|p| p.parse().unwrap_or(0));
+        let mut next = || parts.next().unwrap_or(0);
+        (next(), next(), next())
+    }
+
+    /// True when the build is `major.minor` or later.
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        let (ma, mi, _) = self.version_triple();
+        (ma, mi) >= (major, minor)
+    }
+
+    /// The WebUI API stops and starts with `torrents/stop` and `torrents/start`, and a stopped
+    /// torrent is `stoppedDL` / `stoppedUP` (qBittorrent 5); before, `pause` / `resume` and
+    /// `pausedDL` / `pausedUP`.
+    pub fn stops_with_stop(&self) -> bool {
+        self.at_least(5, 0)
+    }
+}
+
+/// Where `scripts/setup.sh` unpacks the extra builds: `$SWEEPARR_QBT_CACHE`, else
+/// `$HOME/.cache/sweeparr/qbt`.
+pub fn build_cache() -> PathBuf {
+    match std::env::var_os("SWEEPARR_QBT_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into()))
+            .join(".cache/sweeparr/qbt"),
+    }
+}
+
 /// A running qBittorrent with its own profile; killed on drop.
 pub struct QbitServer {
     child: Child,
@@ -37,9 +174,12 @@ pub struct QbitServer {
 }
 
 impl QbitServer {
-    /// Starts `qbittorrent-nox` (or `$QBITTORRENT_NOX`) and logs the helper client in.
-    /// Panics with the process output when it does not answer within 30 s.
+    /// Starts the [`Build::current`] qBittorrent and logs the helper client in. Prints one
+    /// line naming the build on stderr. Panics with the process output when it does not
+    /// answer within 30 s.
     pub async fn start() -> QbitServer {
+        let build = Build::current();
+        eprintln!("qBittorrent build: {} ({})", build.name, build.version);
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let bt_port = free_port();
@@ -53,9 +193,8 @@ impl QbitServer {
         )
         .expect("write qBittorrent.conf");
 
-        let bin = std::env::var("QBITTORRENT_NOX").unwrap_or_else(|_| "qbittorrent-nox".into());
         let log = |name: &str| std::fs::File::create(dir.path().join(name)).expect("log file");
-        let child = Command::new(&bin)
+        let child = Command::new(&build.program)
             .arg(format!(
                 "--profile={}",
                 dir.path().join("profile").display()
@@ -65,7 +204,11 @@ impl QbitServer {
             .stderr(log("stderr.log"))
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start {bin} (apt-get install qbittorrent-nox): {e}")
+                panic!(
+                    "cannot start qBittorrent build '{}' ({}): {e}",
+                    build.name,
+                    build.program.display()
+                )
             });
         let http = reqwest::Client::builder()
             .cookie_store(true)
@@ -81,14 +224,39 @@ impl QbitServer {
         };
         server.wait_until_up().await;
         server.login().await;
+        server.wait_until_listening().await;
         server
+    }
+
+    /// Waits until BitTorrent listens: 5.x answers the WebUI about 1.5 s before that and
+    /// meanwhile reports `connection_status` `disconnected` (4.5 listens first).
+    async fn wait_until_listening(&self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let info = self.get_json("transfer/info", &[]).await;
+            if info["connection_status"] != "disconnected" {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "qbittorrent-nox ({}) still disconnected after {START_TIMEOUT:?}\n{}",
+                    self.build().name,
+                    self.output()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn wait_until_up(&mut self) {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!("qbittorrent-nox exited with {status}\n{}", self.output());
+                panic!(
+                    "qbittorrent-nox ({}) exited with {status}\n{}",
+                    self.build().name,
+                    self.output()
+                );
             }
             let answer = self
                 .http
@@ -119,6 +287,8 @@ impl QbitServer {
         )
     }
 
+    /// Logs the helper session in: 200 `Ok.` before 5.2, 204 with an empty body after; the
+    /// cookie store keeps whichever cookie the build sets.
     async fn login(&self) {
         let reply = self
             .http
@@ -127,8 +297,26 @@ impl QbitServer {
             .send()
             .await
             .expect("login request");
+        let status = reply.status().as_u16();
         let text = reply.text().await.unwrap_or_default();
-        assert_eq!(text, "Ok.", "helper login failed");
+        assert!(
+            login_succeeded(status, &text),
+            "helper login failed on {} ({}): HTTP {status} {text:?}",
+            self.build().name,
+            self.build().version
+        );
+    }
+
+    /// The build this server runs (the same for every server of the process).
+    pub fn build(&self) -> &'static Build {
+        Build::current()
+    }
+
+    /// What `app/webapiVersion` answers, e.g. `2.8.19` (4.5.2), `2.11.4` (5.1.0).
+    pub async fn webapi_version(&self) -> String {
+        let (status, body) = self.call(false, "app/webapiVersion", &[]).await;
+        assert_eq!(status, 200, "app/webapiVersion: {body}");
+        body.trim().to_string()
     }
 
     /// Base URL of the WebUI, e.g. `http://127.0.0.1:41234`.
@@ -171,9 +359,21 @@ impl QbitServer {
             username: USERNAME.to_string(),
             password_source: SecretSource::Literal(password.to_string()),
             password: Secret::new(password),
+            api_key_source: None,
+            api_key: Secret::new(""),
             disabled: false,
             path_map: Vec::new(),
             tls_insecure: false,
+        }
+    }
+
+    /// A sweeparr config for this server that authenticates with API key `key` (see
+    /// [`QbitServer::enable_api_key`]) instead of the password.
+    pub fn config_with_api_key(&self, name: &str, key: &str) -> QbitConfig {
+        QbitConfig {
+            api_key_source: Some(SecretSource::Literal(key.to_string())),
+            api_key: Secret::new(key),
+            ..self.config(name)
         }
     }
 
@@ -229,29 +429,98 @@ impl QbitServer {
     ) -> String {
         let bytes = std::fs::read(path).expect("read .torrent");
         let hash = info_hash(&bytes);
-        let file = reqwest::multipart::Part::bytes(bytes)
-            .file_name("upload.torrent")
-            .mime_str("application/x-bittorrent")
-            .unwrap();
-        let form = reqwest::multipart::Form::new()
-            .part("torrents", file)
-            .text("savepath", self.save_dir().display().to_string())
-            .text("category", category.to_string())
-            .text("tags", tags.join(","))
-            .text("paused", paused.to_string());
-        let reply = self
-            .http
-            .post(format!("{}/api/v2/torrents/add", self.url()))
-            .multipart(form)
-            .send()
-            .await
-            .expect("torrents/add");
-        let status = reply.status().as_u16();
-        let body = reply.text().await.unwrap_or_default();
-        assert_eq!((status, body.as_str()), (200, "Ok."), "torrents/add");
+        for attempt in 0..2 {
+            let file = reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name("upload.torrent")
+                .mime_str("application/x-bittorrent")
+                .unwrap();
+            // `paused` until 4.x, `stopped` from 5.0: each build ignores the other.
+            let form = reqwest::multipart::Form::new()
+                .part("torrents", file)
+                .text("savepath", self.save_dir().display().to_string())
+                .text("category", category.to_string())
+                .text("tags", tags.join(","))
+                .text("paused", paused.to_string())
+                .text("stopped", paused.to_string());
+            let reply = self
+                .http
+                .post(format!("{}/api/v2/torrents/add", self.url()))
+                .multipart(form)
+                .send()
+                .await
+                .expect("torrents/add");
+            let status = reply.status().as_u16();
+            let body = reply.text().await.unwrap_or_default();
+            if status == 403 && attempt == 0 {
+                self.login().await;
+                continue;
+            }
+            assert!(
+                add_succeeded(status, &body),
+                "torrents/add: {status} {body}"
+            );
+            break;
+        }
         self.wait_for(&hash, |_| true, Duration::from_secs(10))
             .await;
         hash
+    }
+
+    /// Stops torrents (`hashes`: `|`-separated or `all`): `torrents/stop` on 5.x,
+    /// `torrents/pause` before.
+    pub async fn stop_torrents(&self, hashes: &str) {
+        let endpoint = if self.build().stops_with_stop() {
+            "torrents/stop"
+        } else {
+            "torrents/pause"
+        };
+        self.post_ok(endpoint, &[("hashes", hashes)]).await;
+    }
+
+    /// Starts torrents: `torrents/start` on 5.x, `torrents/resume` before.
+    pub async fn start_torrents(&self, hashes: &str) {
+        let endpoint = if self.build().stops_with_stop() {
+            "torrents/start"
+        } else {
+            "torrents/resume"
+        };
+        self.post_ok(endpoint, &[("hashes", hashes)]).await;
+    }
+
+    /// The state of a stopped incomplete (`DL`) or complete (`UP`) torrent on this build:
+    /// `stoppedDL` / `stoppedUP` on 5.x, `pausedDL` / `pausedUP` before.
+    pub fn stopped_state(&self, complete: bool) -> &'static str {
+        match (self.build().stops_with_stop(), complete) {
+            (true, false) => "stoppedDL",
+            (true, true) => "stoppedUP",
+            (false, false) => "pausedDL",
+            (false, true) => "pausedUP",
+        }
+    }
+
+    /// Makes a torrent announce now (`torrents/reannounce`), e.g. after the tracker changed
+    /// its answer.
+    pub async fn reannounce(&self, hash: &str) {
+        let hash = hash.to_ascii_lowercase();
+        self.post_ok("torrents/reannounce", &[("hashes", &hash)])
+            .await;
+    }
+
+    /// Creates a WebUI API key (`app/rotateAPIKey`, qBittorrent 5.3 and later) and returns
+    /// it; requests then authenticate with `Authorization: Bearer <key>` and no cookie.
+    /// `None` on builds without API keys (the endpoint answers 404).
+    pub async fn enable_api_key(&self) -> Option<String> {
+        let (status, body) = self.call(true, "app/rotateAPIKey", &[]).await;
+        if status == 404 {
+            return None;
+        }
+        assert_eq!(status, 200, "app/rotateAPIKey: {body}");
+        let reply: Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("app/rotateAPIKey: {e}: {body}"));
+        let key = reply["apiKey"]
+            .as_str()
+            .unwrap_or_else(|| panic!("app/rotateAPIKey without apiKey: {body}"));
+        Some(key.to_string())
     }
 
     /// Lower-case hashes of every torrent.
@@ -356,8 +625,43 @@ impl Drop for QbitServer {
     }
 }
 
+/// True when a `torrents/trackers` entry reports a failure: status 4 (not working) on every
+/// build; 5.2+ also 5 (the tracker answered with an error, e.g. a `failure reason`) and 6
+/// (unreachable), where 4.5 and 5.1 say 4.
+pub fn tracker_failed(tracker: &Value) -> bool {
+    matches!(tracker["status"].as_i64(), Some(4..=6))
+}
+
+/// A successful `auth/login` reply: 200 `Ok.` (before 5.2) or 204 with an empty body (5.2+).
+/// A refused one is 200 `Fails.` before 5.2 and 401 after.
+pub fn login_succeeded(status: u16, body: &str) -> bool {
+    (status == 200 && body.trim() == "Ok.") || (status == 204 && body.trim().is_empty())
+}
+
+/// A successful `torrents/add` reply: `Ok.` before 5.3; from 5.3 JSON with
+/// `success_count`, `failure_count`, `pending_count` and `added_torrent_ids`.
+fn add_succeeded(status: u16, body: &str) -> bool {
+    if status != 200 {
+        return false;
+    }
+    if body.trim() == "Ok." {
+        return true;
+    }
+    serde_json::from_str::<Value>(body).is_ok_and(|v| {
+        v["failure_count"].as_i64() == Some(0)
+            && (v["success_count"].as_i64() > Some(0) || v["pending_count"].as_i64() > Some(0))
+    })
+}
+
 /// The profile: legal notice accepted, WebUI on 127.0.0.1:`port` with a known password and
 /// auth required on localhost, everything that could reach outside switched off.
+///
+/// The keys are the 4.5 layout; 5.x migrates them on first start (`Preferences\WebUI\*`
+/// becomes `[WebUI]` in 5.3, `Session\AddTorrentPaused` becomes `AddTorrentStopped`,
+/// `Connection\UPnP` becomes `Network\PortForwardingEnabled`), and the keys only 5.x reads
+/// are written as well. The builds' libtorrent 2.0 has no WebTorrent, so 5.3's STUN server
+/// setting is never used; I2P, dynamic DNS, mail and tracker-list downloads are off by
+/// default on every build.
 fn config_text(port: u16, bt_port: u16, save: &Path) -> String {
     format!(
         r#"[LegalNotice]
@@ -373,7 +677,11 @@ Session\QueueingSystemEnabled=false
 Session\DefaultSavePath={save}
 Session\TempPathEnabled=false
 Session\AddTorrentPaused=false
+Session\AddTorrentStopped=false
 Session\SSRFMitigation=false
+
+[Network]
+PortForwardingEnabled=false
 
 [Preferences]
 Connection\UPnP=false

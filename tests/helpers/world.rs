@@ -318,3 +318,27 @@ pub fn actions(summary: &Value) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+impl World {
+    /// A pass that only starts the clocks: the stall clock counts the passes that watched a
+    /// torrent stalled, and a torrent the Arr does not hold is deleted directly only when it
+    /// was absent from the queue on an earlier pass too. Asserts that it removed nothing;
+    /// returns its summary once a second has passed (the clocks count epoch seconds, so the
+    /// next pass is a later one).
+    pub async fn watch(&self) -> Value {
+        let (_, summary) = self.run_json(&[]).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let removed: Vec<&Value> = summary["actions"]
+            .as_array()
+            .map(|a| a.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| {
+                matches!(a["kind"].as_str(), Some("fail" | "remove" | "delete"))
+                    && a["outcome"] == "done"
+            })
+            .collect();
+        assert!(removed.is_empty(), "a watching pass removed {removed:#?}");
+        summary
+    }
+}

@@ -36,6 +36,21 @@ const BAD: &[(&str, &str, &str)] = &[
     ),
     ("[qbit.main]\nusername = \"u\"", "qbit.main.url", "missing"),
     (
+        "[qbit.main]\nurl = \"http://x\"\napi_key = \"\"",
+        "qbit.main.api_key",
+        "API key",
+    ),
+    (
+        "[qbit.main]\nurl = \"http://x\"\napi_key = \"k\"\npassword = \"p\"",
+        "qbit.main.api_key",
+        "one of them",
+    ),
+    (
+        "[health]\ntracker_recheck = \"off\"",
+        "health.tracker_recheck",
+        "not allowed",
+    ),
+    (
         "[qbit.\"my box\"]\nurl = \"http://x\"",
         "qbit.my box",
         "letters, digits",

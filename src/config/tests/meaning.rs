@@ -306,3 +306,27 @@ fn tls_insecure_and_import_mode_are_read() {
     assert_eq!(config.arr["movies"].import_mode, ImportMode::Copy);
     assert!(config.arr["movies"].tls_insecure);
 }
+
+#[test]
+fn a_qbit_api_key_replaces_the_login() {
+    let env = |var: &str| (var == "QBIT_KEY").then(|| "key-value".to_owned());
+    let text = "[qbit.main]\nurl = \"http://127.0.0.1:8080\"\napi_key = { env = \"QBIT_KEY\" }\n";
+    let config = load_str(text, ORIGIN, Path::new(DIR), &env).unwrap();
+    let q = &config.qbit["main"];
+    assert!(q.uses_api_key());
+    assert_eq!(q.api_key.expose(), "key-value");
+    assert!(q.password.is_empty());
+    let plain = load_ok("[qbit.main]\nurl = \"http://127.0.0.1:8080\"\npassword = \"pw\"\n");
+    assert!(!plain.qbit["main"].uses_api_key());
+    assert!(plain.qbit["main"].api_key.is_empty());
+}
+
+#[test]
+fn tracker_recheck_defaults_to_an_hour_and_is_overridden_per_arr() {
+    let config = load_ok(&format!("[health]\ntracker_recheck = \"10m\"\n{TV}"));
+    assert_eq!(
+        config.arr["tv"].health.tracker_recheck,
+        Duration::from_secs(600)
+    );
+    assert_eq!(Health::default().tracker_recheck, Duration::from_secs(3600));
+}

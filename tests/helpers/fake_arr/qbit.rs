@@ -1,5 +1,10 @@
 //! The fake Arr's download-client side: the few qBittorrent WebUI calls a real Arr makes
 //! (login, list a category, delete a torrent with its files).
+//!
+//! Every call logs in, does its work and logs out. Login succeeds with 200 `Ok.` (before
+//! qBittorrent 5.2) or 204 and an empty body (5.2+, cookie `QBT_SID_<port>`); it is refused
+//! with 200 `Fails.` or, from 5.2, 401. Logging out matters on 5.3, which keeps at most 15
+//! sessions and drops the oldest (perhaps the session of the pass under test) for a new one.
 
 use std::time::Duration;
 
@@ -74,7 +79,7 @@ fn timespan(secs: i64) -> String {
     }
 }
 
-/// Logs in and returns a client holding the session cookie.
+/// Logs in and returns a client holding the session cookie (whatever its name).
 async fn session(link: &QbitLink) -> Result<(reqwest::Client, String), String> {
     let base = link.url.trim_end_matches('/').to_string();
     let client = reqwest::Client::builder()
@@ -88,15 +93,24 @@ async fn session(link: &QbitLink) -> Result<(reqwest::Client, String), String> {
         .send()
         .await
         .map_err(|e| format!("qBittorrent login: {}", e.without_url()))?;
-    let status = resp.status();
+    let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
-    if !status.is_success() || text.trim() != "Ok." {
+    let ok = (status == 200 && text.trim() == "Ok.") || (status == 204 && text.trim().is_empty());
+    if !ok {
         return Err(format!(
             "qBittorrent login rejected (HTTP {status}, {:?})",
             text.trim()
         ));
     }
     Ok((client, base))
+}
+
+/// Ends the session `session` opened, freeing its place on the server.
+async fn logout(client: &reqwest::Client, base: &str) {
+    let _ = client
+        .post(format!("{base}/api/v2/auth/logout"))
+        .send()
+        .await;
 }
 
 /// `torrents/delete` with `deleteFiles=true`, as an Arr removing a failed download does.
@@ -109,8 +123,9 @@ pub(super) async fn delete(link: &QbitLink, hash: &str) -> Result<(), String> {
             ("deleteFiles", "true"),
         ])
         .send()
-        .await
-        .map_err(|e| format!("qBittorrent delete: {}", e.without_url()))?;
+        .await;
+    logout(&client, &base).await;
+    let resp = resp.map_err(|e| format!("qBittorrent delete: {}", e.without_url()))?;
     if !resp.status().is_success() {
         return Err(format!(
             "qBittorrent delete answered HTTP {}",
@@ -130,17 +145,20 @@ pub(super) async fn torrents(
         .get(format!("{base}/api/v2/torrents/info"))
         .query(&[("category", category)])
         .send()
-        .await
-        .map_err(|e| format!("qBittorrent torrents/info: {}", e.without_url()))?;
-    if !resp.status().is_success() {
-        return Err(format!(
+        .await;
+    let body = match resp {
+        Ok(r) if r.status().is_success() => r
+            .json()
+            .await
+            .map_err(|e| format!("qBittorrent torrents/info body: {e}")),
+        Ok(r) => Err(format!(
             "qBittorrent torrents/info answered HTTP {}",
-            resp.status()
-        ));
-    }
-    resp.json()
-        .await
-        .map_err(|e| format!("qBittorrent torrents/info body: {e}"))
+            r.status()
+        )),
+        Err(e) => Err(format!("qBittorrent torrents/info: {}", e.without_url())),
+    };
+    logout(&client, &base).await;
+    body
 }
 
 /// Mirrors the torrents of `category` into the queue (see [`super::FakeArr::sync_from_qbit`]).

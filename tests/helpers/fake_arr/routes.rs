@@ -13,6 +13,7 @@ pub(super) fn router(kind: ArrKind, state: Shared) -> Router {
         .route("/ping", get(|| async { Json(json!({"status": "OK"})) }))
         .route("/api", get(api_info))
         .route(&format!("{b}/system/status"), get(system_status))
+        .route(&format!("{b}/health"), get(health))
         .route(&format!("{b}/queue"), get(queue))
         .route(&format!("{b}/queue/{{id}}"), delete(queue_delete))
         .route(
@@ -190,6 +191,10 @@ async fn api_info(State(st): State<Shared>) -> Response {
         .trim_start_matches("/api/")
         .to_string();
     Json(json!({"current": current, "deprecated": []})).into_response()
+}
+
+async fn health(State(st): State<Shared>) -> Response {
+    Json(Value::Array(lock(&st).health.clone())).into_response()
 }
 
 async fn system_status(State(st): State<Shared>) -> Response {
