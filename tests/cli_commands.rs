@@ -28,9 +28,14 @@ async fn check_prints_versions_and_names_what_is_unreachable() {
     let out = w.sweeparr(&["check"]).await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
+    let version = &w.qbit("main").build().version;
     assert!(
-        all.contains("qbit.main: qBittorrent v4.5.2 (WebAPI 2.8.19"),
+        all.contains(&format!("qbit.main: qBittorrent {version} (WebAPI ")),
         "{all}"
+    );
+    assert!(
+        all.contains("login as 'admin'"),
+        "check says how it logs in: {all}"
     );
     assert!(all.contains("arr.movies: Radarr 5.14"), "{all}");
     assert!(all.contains("arr.tv: Sonarr 4.0"), "{all}");

@@ -79,7 +79,7 @@ async fn harness_produces_complete_stalled_multi_file_and_unregistered_torrents(
             .collect();
         if real
             .iter()
-            .any(|t| t["status"] == 4 && t["msg"] == UNREGISTERED)
+            .any(|t| helpers::qbit::tracker_failed(t) && t["msg"] == UNREGISTERED)
         {
             break;
         }

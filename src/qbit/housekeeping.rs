@@ -53,7 +53,8 @@ impl QbitClient {
     /// Sets the share limits of torrents: `ratio` (-2 global, -1 none), seeding and
     /// inactive seeding time in minutes (-2 global, -1 none). Every parameter any release
     /// requires is sent (`inactiveSeedingTimeLimit` from 4.6, `shareLimitAction` from 5.2,
-    /// as `Default`); older releases ignore the ones they do not know.
+    /// `shareLimitsMode` from 5.3, as `Default`); older releases ignore the ones they do not
+    /// know.
     pub async fn set_share_limits(
         &self,
         hashes: &[String],
@@ -74,6 +75,9 @@ impl QbitClient {
                 ("seedingTimeLimit", &seeding),
                 ("inactiveSeedingTimeLimit", &inactive),
                 ("shareLimitAction", "Default"),
+                // Required from WebAPI 2.16 (qBittorrent 5.3): how the limits combine;
+                // `Default` keeps the global setting.
+                ("shareLimitsMode", "Default"),
             ],
         )
         .await

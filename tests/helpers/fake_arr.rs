@@ -583,3 +583,17 @@ mod qbit;
 mod routes;
 
 use routes::router;
+
+impl FakeArr {
+    /// Drops a download from the queue without touching qBittorrent, as an Arr that lost
+    /// its download client stops listing that client's downloads. True when it was queued.
+    pub fn drop_download(&self, download_id: &str) -> bool {
+        let id = download_id.to_ascii_uppercase();
+        let mut inner = lock(&self.state);
+        let before = inner.downloads.len();
+        inner
+            .downloads
+            .retain(|s| s.dl.download_id.as_deref() != Some(id.as_str()));
+        inner.downloads.len() != before
+    }
+}
