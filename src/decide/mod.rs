@@ -279,7 +279,9 @@ impl Ctx<'_> {
             Some(queue_id) => {
                 let client = if keep_private && private != Some(false) {
                     if private.is_none() {
-                        reason.push_str("; private or not unknown: kept in qBittorrent");
+                        reason.push_str(
+                            "; whether it is private is not known yet: kept in qBittorrent",
+                        );
                     } else {
                         reason.push_str("; private: kept in qBittorrent, tagged sweeparr-failed");
                     }
