@@ -11,6 +11,7 @@ mod helpers;
 use std::time::{Duration, Instant};
 
 use helpers::fault_proxy::{Fault, FaultProxy, Rule};
+use helpers::results::assert_nothing_done;
 use helpers::world::{World, parse_summary, run_binary};
 use serde_json::Value;
 use sweeparr::model::ArrKind;
@@ -49,12 +50,7 @@ async fn stalled_torrents(w: &World, queued: bool, env: &[(String, String)]) -> 
     }
     let (code, summary, _) = timed_run(w, env).await;
     assert_eq!(code, 0, "{summary:#}");
-    assert!(
-        summary["actions"]
-            .as_array()
-            .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
-        "the watching pass acted: {summary:#}"
-    );
+    assert_nothing_done(&summary);
     tokio::time::sleep(Duration::from_millis(2200)).await;
     hashes
 }

@@ -8,30 +8,12 @@ mod helpers;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use helpers::fake_arr::{FakeArr, FakeCommand, FakeDownload, RecordedRequest};
+use helpers::fake_arr::FakeDownload;
 use helpers::qbit::{QbitServer, make_torrent, tracker_failed};
+use helpers::results::{deletes, let_stall, scan_commands};
 use helpers::world::{WAIT, World, actions};
 use serde_json::{Value, json};
 use sweeparr::model::ArrKind;
-
-/// Wait past a 1 s threshold (the clocks count epoch seconds).
-async fn let_stall() {
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-}
-
-fn deletes(arr: &FakeArr) -> Vec<RecordedRequest> {
-    arr.requests()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .collect()
-}
-
-fn scan_commands(arr: &FakeArr) -> Vec<FakeCommand> {
-    arr.commands()
-        .into_iter()
-        .filter(|c| c.name.ends_with("Scan"))
-        .collect()
-}
 
 /// The summary's actions on `hash`.
 fn actions_on<'a>(summary: &'a Value, hash: &str) -> Vec<&'a Value> {

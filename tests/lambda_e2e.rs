@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use helpers::ddb_meter::DdbMeter;
-use helpers::fake_arr::{FakeArr, RecordedRequest};
 use helpers::lambda::{LambdaEmulator, LambdaFunction, event};
 use helpers::moto::{DynamoEndpoint, dynamo_endpoint, moto_server, put_secret};
 use helpers::qbit::PASSWORD;
+use helpers::results::{assert_nothing_done, deletes, let_stall};
 use helpers::runtime_api::RuntimeApi;
 use helpers::world::{API_KEY, World, actions};
 use serde_json::{Value, json};
@@ -27,18 +27,6 @@ const TABLE: &str = "sweeparr-lambda";
 const CONFIG_DEADLINE_MS: u64 = 120_000;
 
 type Item = std::collections::HashMap<String, AttributeValue>;
-
-/// Wait past a 1 s stall threshold.
-async fn let_stall() {
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-}
-
-fn deletes(arr: &FakeArr) -> Vec<RecordedRequest> {
-    arr.requests()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .collect()
-}
 
 /// Creates the state table as the cloud template would (pk, TTL on expires_at).
 async fn init_table(ddb: &DynamoEndpoint) {
@@ -117,12 +105,7 @@ fn summary(invoked: helpers::lambda::Invoked, function: &LambdaFunction) -> Valu
 async fn watch(emulator: &LambdaEmulator, function: &LambdaFunction) {
     let s = summary(emulator.invoke_file("scheduled.json").await, function);
     assert_eq!(s["status"], "ok", "{s:#}");
-    assert!(
-        s["actions"]
-            .as_array()
-            .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
-        "the watching pass acted: {s:#}"
-    );
+    assert_nothing_done(&s);
 }
 
 fn now_ms() -> u64 {

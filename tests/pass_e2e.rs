@@ -6,27 +6,9 @@ mod helpers;
 
 use std::time::Duration;
 
+use helpers::results::{deletes, let_stall, scan_commands};
 use helpers::world::{World, actions};
 use sweeparr::model::ArrKind;
-
-/// Wait past a 1 s stall threshold.
-async fn let_stall() {
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-}
-
-fn deletes(arr: &helpers::fake_arr::FakeArr) -> Vec<helpers::fake_arr::RecordedRequest> {
-    arr.requests()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .collect()
-}
-
-fn scan_commands(arr: &helpers::fake_arr::FakeArr) -> Vec<helpers::fake_arr::FakeCommand> {
-    arr.commands()
-        .into_iter()
-        .filter(|c| c.name.ends_with("Scan"))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_torrent_is_blocklisted_through_the_arr_and_gone_from_qbittorrent() {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::fake_arr::FakeArr;
+use super::fake_arr::{FakeArr, FakeCommand, RecordedRequest};
 use super::fault_proxy::FaultProxy;
 use super::world::World;
 
@@ -56,10 +56,34 @@ pub fn writes(proxy: &FaultProxy) -> Vec<String> {
         .collect()
 }
 
-/// DELETE requests a fake Arr received.
-pub fn arr_deletes(arr: &FakeArr) -> usize {
+/// The DELETE requests a fake Arr received.
+pub fn deletes(arr: &FakeArr) -> Vec<RecordedRequest> {
     arr.requests()
-        .iter()
+        .into_iter()
         .filter(|r| r.method == "DELETE")
-        .count()
+        .collect()
+}
+
+/// How many DELETE requests a fake Arr received.
+pub fn arr_deletes(arr: &FakeArr) -> usize {
+    deletes(arr).len()
+}
+
+/// The import-scan commands (`Downloaded*Scan`) a fake Arr received.
+pub fn scan_commands(arr: &FakeArr) -> Vec<FakeCommand> {
+    arr.commands()
+        .into_iter()
+        .filter(|c| c.name.ends_with("Scan"))
+        .collect()
+}
+
+/// Asserts that a pass (its summary) carried out no action: a first pass that only starts
+/// the clocks.
+pub fn assert_nothing_done(summary: &Value) {
+    assert!(
+        summary["actions"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|a| a["outcome"] != "done")),
+        "the watching pass acted: {summary:#}"
+    );
 }
