@@ -1,6 +1,7 @@
 //! `cargo bench --bench decide`: the pure decision pass over synthetic libraries.
 //!
-//! Times `details_needed()` and `decide()` separately over 3 instances and 3 Arrs (Radarr,
+//! Times building the core's `State` from the loaded records, `details_needed()` and
+//! `decide()` separately over 3 instances and 3 Arrs (Radarr,
 //! Sonarr with several queue records per download, Lidarr) at 1k, 10k and 50k torrents, in
 //! the steady state (a record for nearly every torrent). Plain `std::time::Instant`: warm-ups,
 //! then samples; min / median / p90 of wall time, the median CPU time of the thread (the cores
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use sweeparr::config::Config;
 use sweeparr::decide::{self, Scope};
 use sweeparr::model::Snapshot;
-use sweeparr::state::Records;
+use sweeparr::state::State;
 
 const WARMUPS: usize = 5;
 const SAMPLES: usize = 31;
@@ -40,6 +41,7 @@ struct Stats {
 }
 
 /// CPU time consumed by the calling thread.
+#[allow(unsafe_code)]
 fn thread_cpu() -> Duration {
     // SAFETY: timespec is plain old data; clock_gettime only writes into it.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
@@ -97,7 +99,7 @@ fn per_torrent(d: Duration, n: usize) -> f64 {
     d.as_secs_f64() * 1e9 / n as f64
 }
 
-fn describe(snapshot: &Snapshot, state: &Records) -> String {
+fn describe(snapshot: &Snapshot, state: &State) -> String {
     let queue: usize = snapshot.arrs.iter().map(|a| a.queue.len()).sum();
     let records: usize = snapshot
         .arrs
@@ -115,7 +117,8 @@ fn describe(snapshot: &Snapshot, state: &Records) -> String {
 /// `cargo test --all-targets` runs this program too, without `--bench` and in a debug build:
 /// then it only checks, once, that the synthetic library exercises the rules.
 fn smoke(config: &Config, scope: &Scope) {
-    let (snapshot, state) = library::library(INSTANCES, 400, 42);
+    let (snapshot, records) = library::library(INSTANCES, 400, 42);
+    let state: State = records.into_iter().collect();
     let details = decide::details_needed(&snapshot, &state, config, scope, library::NOW);
     let plan = decide::decide(&snapshot, &state, config, scope, library::NOW);
     assert!(!details.is_empty(), "the library asks for some details");
@@ -149,9 +152,23 @@ fn main() {
     let mut decide_per_torrent = Vec::new();
     let mut notes = Vec::new();
     for total in SIZES {
-        let (snapshot, state) = library::library(INSTANCES, total / INSTANCES, 42);
+        let (snapshot, records) = library::library(INSTANCES, total / INSTANCES, 42);
         let n: usize = snapshot.instances.iter().map(|i| i.torrents.len()).sum();
+        // What a pass does once after loading: the records grouped into the core's State
+        // (the copy of the records the measurement needs is included).
+        let b = measure(|| records.iter().cloned().collect::<State>());
+        let state: State = records.into_iter().collect();
         notes.push(format!("{n:>7} torrents: {}", describe(&snapshot, &state)));
+        println!(
+            "{n:>8}  {:<15} {:>11} {:>11} {:>11} {:>11} {:>11.1}  {} records",
+            "State (load)",
+            ms(b.min),
+            ms(b.median),
+            ms(b.p90),
+            ms(b.cpu_median),
+            per_torrent(b.cpu_median, n),
+            state.len()
+        );
 
         let details = decide::details_needed(&snapshot, &state, &config, &scope, library::NOW);
         let d =

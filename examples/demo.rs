@@ -3,6 +3,9 @@
 //! and `sweeparr run` on it, what the Arr received, and what is left. Everything is stopped
 //! and deleted at the end.
 
+#[allow(dead_code)]
+#[path = "../tests/helpers/background.rs"]
+mod background;
 #[path = "../tests/helpers/fake_arr.rs"]
 mod fake_arr;
 #[allow(dead_code)]
@@ -17,7 +20,6 @@ mod tracker;
 
 use std::time::Duration;
 
-use clap::Parser;
 use fake_arr::{FakeArr, FakeArrConfig, FakeDownload, QbitLink};
 use qbit::{PASSWORD, QbitServer, USERNAME, make_torrent};
 use sweeparr::model::ArrKind;
@@ -150,7 +152,6 @@ ratio = 0.0          # any ratio: an imported torrent may go at once (the defaul
     )
     .expect("write config");
     let config_arg = config.display().to_string();
-    sweeparr::logging::init(sweeparr::logging::Format::Text, "warn");
 
     println!(
         "\n== sweeparr plan --config {}   (dry run: changes nothing)",
@@ -197,10 +198,23 @@ ratio = 0.0          # any ratio: an imported torrent may go at once (the defaul
     );
 }
 
+/// Runs the `sweeparr` binary built beside this example (`make demo` builds it first), its
+/// output shown as it comes; warnings and errors only in its log.
 async fn sweeparr_cli(args: &[&str]) {
-    let cli =
-        sweeparr::cli::Cli::parse_from(std::iter::once("sweeparr").chain(args.iter().copied()));
-    sweeparr::cli::execute(cli).await;
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("sweeparr")))
+        .filter(|bin| bin.exists())
+        .expect("the sweeparr binary beside target/*/examples (make demo builds it)");
+    let status = tokio::process::Command::new(&binary)
+        .args(args)
+        .env("SWEEPARR_LOG", "warn")
+        .status()
+        .await
+        .expect("run sweeparr");
+    if !status.success() {
+        println!("   (sweeparr exited with {status})");
+    }
 }
 
 async fn add(

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::arr::RemoveOutcome;
+use crate::arr::{ArrError, RemoveOutcome};
 use crate::clients::Clients;
-use crate::decide::{Action, ClientSide, Op};
-use crate::summary::Outcome;
+use crate::decide::{Action, ClientSide, Op, SkipReason};
+use crate::qbit::QbitError;
+use crate::summary::{ActionProblem, Outcome};
 
 /// What happened to one action.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +21,35 @@ pub struct Acted {
     pub index: usize,
     /// Outcome.
     pub outcome: Outcome,
-    /// Error or skip reason.
-    pub error: Option<String>,
+    /// Why it was skipped or what failed.
+    pub error: Option<ActionProblem>,
+}
+
+/// Why an action that was sent (or was about to be) is not done.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActionError {
+    /// The plan names an instance the pass has no client for.
+    #[error("no client for instance {0}")]
+    NoInstance(String),
+    /// The plan names an Arr the pass has no client for.
+    #[error("no client for arr {0}")]
+    NoArr(String),
+    /// qBittorrent refused or did not answer.
+    #[error(transparent)]
+    Qbit(#[from] QbitError),
+    /// The Arr refused or did not answer.
+    #[error(transparent)]
+    Arr(#[from] ArrError),
+    /// The Arr removed and blocklisted the download; tagging the kept torrent failed.
+    #[error("failed through the Arr, but not tagged: {0}")]
+    NotTagged(QbitError),
+    /// The Arr removed and blocklisted the download; removing the torrent (its files kept)
+    /// failed.
+    #[error("failed through the Arr, but not removed: {0}")]
+    NotRemoved(QbitError),
+    /// The deadline came while the request was on its way.
+    #[error("deadline reached while sending")]
+    DeadlineWhileSending,
 }
 
 /// Sends every action of `actions` not marked skipped; returns one [`Acted`] per action,
@@ -35,15 +63,18 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
         async move {
             let mut out = Vec::with_capacity(indexes.len());
             // Outcomes of tag actions already sent in one request with an earlier one.
-            let mut batched: BTreeMap<usize, (Outcome, Option<String>)> = BTreeMap::new();
+            let mut batched: BTreeMap<usize, (Outcome, Option<ActionProblem>)> = BTreeMap::new();
             for &index in &indexes {
                 let action = &actions[index];
                 let (outcome, error) = if let Some(result) = batched.remove(&index) {
                     result
                 } else if let Some(why) = &action.skip {
-                    (Outcome::Skipped, Some(why.clone()))
+                    (Outcome::Skipped, Some(ActionProblem::Skipped(why.clone())))
                 } else if Instant::now() >= deadline {
-                    (Outcome::Skipped, Some("deadline reached".to_string()))
+                    (
+                        Outcome::Skipped,
+                        Some(ActionProblem::Skipped(SkipReason::DeadlineReached)),
+                    )
                 } else {
                     let batch = tag_batch(actions, &indexes, index);
                     let hashes: Vec<String> = batch
@@ -56,10 +87,10 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
                             crate::crash::at(crate::crash::Point::MidAct);
                             (Outcome::Done, None)
                         }
-                        Ok(Err(e)) => (Outcome::Failed, Some(e)),
+                        Ok(Err(e)) => (Outcome::Failed, Some(ActionProblem::Failed(e))),
                         Err(_) => (
                             Outcome::Failed,
-                            Some("deadline reached while sending".to_string()),
+                            Some(ActionProblem::Failed(ActionError::DeadlineWhileSending)),
                         ),
                     };
                     for &other in batch.iter().skip(1) {
@@ -78,7 +109,7 @@ pub async fn act(clients: &Clients, actions: &[Action], deadline: Instant) -> Ve
                         action = action.kind.as_str(),
                         hash = action.hash.as_deref().unwrap_or(""),
                         outcome = ?outcome,
-                        error = error.as_deref().unwrap_or(""),
+                        error = error.as_ref().map(ToString::to_string).unwrap_or_default(),
                         "not done"
                     ),
                 }
@@ -122,19 +153,19 @@ fn tag_batch(actions: &[Action], indexes: &[usize], start: usize) -> Vec<usize> 
 }
 
 /// Sends one action; `hashes` are the torrents it applies to (several for a batch).
-async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result<(), String> {
+async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result<(), ActionError> {
     let qbit = || {
         clients
             .qbit
             .get(&action.instance)
-            .ok_or_else(|| format!("no client for instance {}", action.instance))
+            .ok_or_else(|| ActionError::NoInstance(action.instance.clone()))
     };
     let arr = |name: &str| {
         clients
             .arr
             .get(name)
             .cloned()
-            .ok_or_else(|| format!("no client for arr {name}"))
+            .ok_or_else(|| ActionError::NoArr(name.to_string()))
     };
     let hashes = || hashes.clone();
     match &action.op {
@@ -147,8 +178,7 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             let from_client = *client == ClientSide::ArrRemoves;
             match arr(name)?
                 .remove_from_queue(*queue_id, *skip_redownload, from_client)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
             {
                 RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => {}
             }
@@ -157,64 +187,45 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
                 ClientSide::KeepTagged => qbit()?
                     .add_tags(&hashes(), &[crate::decide::TAG_FAILED.to_string()])
                     .await
-                    .map_err(|e| format!("failed through the Arr, but not tagged: {e}")),
+                    .map_err(ActionError::NotTagged),
                 ClientSide::RemoveKeepFiles => qbit()?
                     .delete(&hashes(), false)
                     .await
-                    .map_err(|e| format!("failed through the Arr, but not removed: {e}")),
+                    .map_err(ActionError::NotRemoved),
             }
         }
-        Op::ClientDelete { delete_files } => qbit()?
-            .delete(&hashes(), *delete_files)
-            .await
-            .map_err(|e| e.to_string()),
+        Op::ClientDelete { delete_files } => Ok(qbit()?.delete(&hashes(), *delete_files).await?),
         Op::ImportScan {
             arr: name,
             path,
             download_id,
             import_mode,
-        } => arr(name)?
-            .import_scan(path, download_id, *import_mode)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Op::Recheck => qbit()?.recheck(&hashes()).await.map_err(|e| e.to_string()),
+        } => {
+            arr(name)?
+                .import_scan(path, download_id, *import_mode)
+                .await?;
+            Ok(())
+        }
+        Op::Recheck => Ok(qbit()?.recheck(&hashes()).await?),
         // Always planned skipped: nothing to send.
         Op::Report => Ok(()),
-        Op::AddTags { tags } => qbit()?
-            .add_tags(&hashes(), tags)
-            .await
-            .map_err(|e| e.to_string()),
-        Op::CreateCategory { category } => qbit()?
-            .create_category(category)
-            .await
-            .map_err(|e| e.to_string()),
-        Op::RemoveTags { tags } => qbit()?
-            .remove_tags(&hashes(), tags)
-            .await
-            .map_err(|e| e.to_string()),
-        Op::SetCategory { category } => qbit()?
-            .set_category(&hashes(), category)
-            .await
-            .map_err(|e| e.to_string()),
-        Op::Stop => qbit()?.stop(&hashes()).await.map_err(|e| e.to_string()),
-        Op::Start => qbit()?.start(&hashes()).await.map_err(|e| e.to_string()),
+        Op::AddTags { tags } => Ok(qbit()?.add_tags(&hashes(), tags).await?),
+        Op::CreateCategory { category } => Ok(qbit()?.create_category(category).await?),
+        Op::RemoveTags { tags } => Ok(qbit()?.remove_tags(&hashes(), tags).await?),
+        Op::SetCategory { category } => Ok(qbit()?.set_category(&hashes(), category).await?),
+        Op::Stop => Ok(qbit()?.stop(&hashes()).await?),
+        Op::Start => Ok(qbit()?.start(&hashes()).await?),
         Op::SetShareLimits {
             ratio,
             seeding_minutes,
             inactive_minutes,
-        } => qbit()?
+        } => Ok(qbit()?
             .set_share_limits(&hashes(), *ratio, *seeding_minutes, *inactive_minutes)
-            .await
-            .map_err(|e| e.to_string()),
-        Op::Reannounce => qbit()?
-            .reannounce(&hashes())
-            .await
-            .map_err(|e| e.to_string()),
-        Op::ArrCommand { arr: name, body } => arr(name)?
-            .command(body)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .await?),
+        Op::Reannounce => Ok(qbit()?.reannounce(&hashes()).await?),
+        Op::ArrCommand { arr: name, body } => {
+            arr(name)?.command(body).await?;
+            Ok(())
+        }
     }
 }

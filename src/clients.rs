@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use crate::arr::ArrClient;
 use crate::config::Config;
+use crate::model::Epoch;
 use crate::qbit::{QbitClient, ServerInfo};
-use crate::state::record::instance_pk;
-use crate::state::{Epoch, InstanceRecord, Record, Records};
+use crate::state::{InstanceRecord, Record, State};
 
 /// One client per enabled qBittorrent instance and per Arr.
 #[derive(Clone)]
@@ -54,11 +54,11 @@ impl Clients {
     /// Prepares every client for a new pass (see [`QbitClient::begin_pass`]) and gives each
     /// qBittorrent client the version remembered in `state`, unless it knows one already
     /// (a client of an earlier pass of the same process).
-    pub fn begin_pass(&self, state: &Records) {
+    pub fn begin_pass(&self, state: &State) {
         for (name, q) in &self.qbit {
             q.begin_pass();
             if q.server_info().is_none()
-                && let Some(Record::Instance(rec)) = state.get(&instance_pk(name))
+                && let Some(rec) = state.instance(name)
                 && let Some(info) = ServerInfo::new(&rec.version, &rec.api_version)
             {
                 q.remember(info);
@@ -68,18 +68,15 @@ impl Clients {
 
     /// Instance records for the versions read from the servers during this pass that differ
     /// from what `state` remembers.
-    pub fn versions_to_remember(&self, state: &Records, now: Epoch) -> Vec<Record> {
+    pub fn versions_to_remember(&self, state: &State, now: Epoch) -> Vec<Record> {
         self.qbit
             .iter()
             .filter(|(_, q)| q.version_read())
             .filter_map(|(name, q)| {
                 let info = q.server_info()?;
-                let known = match state.get(&instance_pk(name)) {
-                    Some(Record::Instance(rec)) => {
-                        rec.version == info.version && rec.api_version == info.api_version
-                    }
-                    _ => false,
-                };
+                let known = state.instance(name).is_some_and(|rec| {
+                    rec.version == info.version && rec.api_version == info.api_version
+                });
                 (!known).then(|| {
                     Record::Instance(InstanceRecord {
                         name: name.clone(),

@@ -123,6 +123,7 @@ mod armed {
         );
         #[cfg(unix)]
         // SAFETY: kill(2) on our own pid with a constant signal has no memory effects.
+        #[allow(unsafe_code)]
         unsafe {
             libc::kill(libc::getpid(), libc::SIGKILL);
         }

@@ -2,27 +2,36 @@
 //!
 //! One pass, mapped to modules:
 //! 1. [`config`] loads and validates the TOML and resolves secrets.
-//! 2. [`state`] takes the run lease and loads the records of earlier passes.
+//! 2. [`state`] takes the run lease and loads the records of earlier passes into a
+//!    [`state::State`] (records by what they are about; storage keys stay in [`state`]).
 //! 3. [`qbit`] and [`arr`] scan every instance and every Arr queue once ([`model`] holds
 //!    what they saw).
 //! 4. [`decide`] turns (snapshot, state, config, now) into a [`decide::Plan`], touching nothing;
 //!    user rules ([`rules`], CEL conditions compiled with the config) are part of it.
-//! 5. The pass acts on the plan, tells the [`notify`] targets what happened, writes back
-//!    changed records, releases the lease and returns a [`summary::Summary`].
+//! 5. The pass writes its intents ([`ledger`]), acts on the plan, tells the [`notify`]
+//!    targets what happened, writes back the outcomes, releases the lease and returns a
+//!    [`summary::Summary`].
+//!
+//! Around the library: the binary, `src/main.rs` with its own modules `cli`, `cloud`,
+//! `output`, `logging` and `exit` (the command line, or the Lambda runtime when
+//! `AWS_LAMBDA_RUNTIME_API` is set; all that prints, logs or picks an exit code; the
+//! library returns values and errors); unit tests beside the code; the integration tests
+//! as one crate, `tests/it/` (one module per area, sharing `tests/helpers/`); the
+//! crash-consistency tests as their own crate (`tests/crash_e2e.rs`, feature
+//! `crash-points`); benchmarks in `benches/` and `examples/bench_pass/`; the loopback demo in
+//! `examples/demo.rs`.
 
 pub mod act;
 pub mod arr;
-pub mod cli;
 pub mod clients;
-pub mod cloud;
 pub mod config;
 pub mod crash;
 pub mod decide;
-pub mod logging;
+mod json_stream;
+pub mod ledger;
 pub mod model;
 mod net;
 pub mod notify;
-pub mod output;
 pub mod pass;
 pub mod qbit;
 pub mod rules;

@@ -14,13 +14,22 @@ pub enum Format {
 }
 
 /// Initialises logging from `SWEEPARR_LOG` (level filter, default `info`) and
-/// `SWEEPARR_LOG_FORMAT` (`text` | `json`).
-pub fn init_from_env() {
-    let format = match std::env::var("SWEEPARR_LOG_FORMAT").as_deref() {
-        Ok("json") => Format::Json,
-        _ => Format::Text,
+/// `SWEEPARR_LOG_FORMAT` (`text` | `json`; empty = text). A format it does not know is an
+/// error naming the variable, and nothing is initialised.
+pub fn init_from_env() -> Result<(), String> {
+    let format = std::env::var("SWEEPARR_LOG_FORMAT").unwrap_or_default();
+    let format = match format.trim().to_ascii_lowercase().as_str() {
+        "" | "text" => Format::Text,
+        "json" => Format::Json,
+        _ => {
+            return Err(format!(
+                "environment variable SWEEPARR_LOG_FORMAT (the log format): expected text or \
+                 json, found {format:?}"
+            ));
+        }
     };
     init(format, "info");
+    Ok(())
 }
 
 /// Initialises logging in `format`; the filter is `SWEEPARR_LOG`, else `default_filter`.

@@ -6,6 +6,22 @@
 
 use std::collections::BTreeMap;
 
+/// Seconds since the Unix epoch.
+pub type Epoch = i64;
+
+/// Host of a tracker URL, lower-case, without port; `None` for pseudo-trackers or junk.
+pub fn tracker_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 /// Identity of a torrent: the same hash on two instances is two torrents.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TorrentKey {
@@ -357,8 +373,8 @@ pub struct QueueDownload {
     pub title: String,
     /// Client-side `status`, lower-cased ("downloading", "completed", ...).
     pub status: String,
-    /// `trackedDownloadState`, lower-cased ("importpending", "importblocked", "imported", ...).
-    pub tracked_state: String,
+    /// `trackedDownloadState`.
+    pub tracked_state: TrackedState,
     /// `trackedDownloadStatus`, lower-cased ("ok", "warning", "error").
     pub tracked_status: String,
     /// Flattened `statusMessages[].messages[]` plus `errorMessage`.
@@ -369,16 +385,99 @@ impl QueueDownload {
     /// The Arr says it tried and cannot import this download (or, on builds before
     /// `importBlocked` existed, is pending import with a warning or error).
     pub fn import_problem(&self) -> bool {
-        match self.tracked_state.as_str() {
-            "importblocked" | "importfailed" => true,
-            "importpending" => self.tracked_status == "warning" || self.tracked_status == "error",
+        match self.tracked_state {
+            TrackedState::ImportBlocked | TrackedState::ImportFailed => true,
+            TrackedState::ImportPending => {
+                self.tracked_status == "warning" || self.tracked_status == "error"
+            }
             _ => false,
         }
     }
 
     /// The Arr has imported (or is importing) it already.
     pub fn imported_or_importing(&self) -> bool {
-        matches!(self.tracked_state.as_str(), "imported" | "importing")
+        matches!(
+            self.tracked_state,
+            TrackedState::Imported | TrackedState::Importing
+        )
+    }
+}
+
+/// An Arr's `trackedDownloadState` for a download (its `TrackedDownloadState`; the names
+/// compared without case, as the Arrs' JSON spells them in camel case).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TrackedState {
+    /// Not sent.
+    #[default]
+    Unknown,
+    /// `downloading`
+    Downloading,
+    /// `importBlocked`: the Arr tried and will not import it without help.
+    ImportBlocked,
+    /// `importPending`: complete, waiting to be imported.
+    ImportPending,
+    /// `importing`
+    Importing,
+    /// `imported`
+    Imported,
+    /// `importFailed` (Lidarr; older builds of the others)
+    ImportFailed,
+    /// `failedPending`
+    FailedPending,
+    /// `failed`
+    Failed,
+    /// `ignored`
+    Ignored,
+    /// Any other state, lower-cased as sent.
+    Other(String),
+}
+
+impl TrackedState {
+    /// The state the Arr sent, in any case.
+    pub fn from_wire(sent: &str) -> Self {
+        let lower = sent.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "" => TrackedState::Unknown,
+            "downloading" => TrackedState::Downloading,
+            "importblocked" => TrackedState::ImportBlocked,
+            "importpending" => TrackedState::ImportPending,
+            "importing" => TrackedState::Importing,
+            "imported" => TrackedState::Imported,
+            "importfailed" => TrackedState::ImportFailed,
+            "failedpending" => TrackedState::FailedPending,
+            "failed" => TrackedState::Failed,
+            "ignored" => TrackedState::Ignored,
+            _ => TrackedState::Other(lower),
+        }
+    }
+
+    /// Lower-case name as in reasons (`importblocked`, ...); empty when unknown.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TrackedState::Unknown => "",
+            TrackedState::Downloading => "downloading",
+            TrackedState::ImportBlocked => "importblocked",
+            TrackedState::ImportPending => "importpending",
+            TrackedState::Importing => "importing",
+            TrackedState::Imported => "imported",
+            TrackedState::ImportFailed => "importfailed",
+            TrackedState::FailedPending => "failedpending",
+            TrackedState::Failed => "failed",
+            TrackedState::Ignored => "ignored",
+            TrackedState::Other(name) => name,
+        }
+    }
+}
+
+impl From<&str> for TrackedState {
+    fn from(sent: &str) -> Self {
+        TrackedState::from_wire(sent)
+    }
+}
+
+impl std::fmt::Display for TrackedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -391,8 +490,6 @@ pub struct ArrSnapshot {
     pub kind: ArrKind,
     /// False when its queue could not be read: nothing destructive for its category.
     pub reachable: bool,
-    /// `system/status` version.
-    pub version: Option<String>,
     /// Why it is unreachable (never contains a secret).
     pub error: Option<String>,
     /// Queue grouped by upper-case `downloadId`.
@@ -418,8 +515,23 @@ pub enum ArrHealth {
     Unreadable(String),
 }
 
-/// Why an item is on a wanted list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Why an item is on a wanted list; stored in search records by its name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum WantedReason {
     /// No file yet (`wanted/missing`).
     Missing,
@@ -430,10 +542,7 @@ pub enum WantedReason {
 impl WantedReason {
     /// Name as in reasons and search records: `missing`, `cutoff_unmet`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            WantedReason::Missing => "missing",
-            WantedReason::CutoffUnmet => "cutoff_unmet",
-        }
+        self.into()
     }
 }
 
@@ -477,5 +586,164 @@ impl Snapshot {
     /// The instance snapshot by name.
     pub fn instance(&self, name: &str) -> Option<&InstanceSnapshot> {
         self.instances.iter().find(|i| i.name == name)
+    }
+}
+
+/// Kinds of action, as named in the summary (serde and [`ActionKind::as_str`] give the same
+/// names, both derived).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ActionKind {
+    /// Unhealthy download: removed through its Arr (blocklist + replacement) or from the client.
+    Fail,
+    /// Seeded enough after import: removed from the client.
+    Remove,
+    /// Import-scan command sent to the Arr.
+    Import,
+    /// Recheck asked of qBittorrent.
+    Recheck,
+    /// `sweeparr-*` tag added.
+    Tag,
+    /// Missing Arr category created on an instance.
+    CreateCategory,
+    /// Search command sent to an Arr.
+    Search,
+    /// Tags removed by a user rule.
+    Untag,
+    /// Category set by a user rule.
+    SetCategory,
+    /// Stopped (paused) by a user rule.
+    Stop,
+    /// Started (resumed) by a user rule.
+    Start,
+    /// Share limits set by a user rule.
+    ShareLimits,
+    /// Reannounce asked by a user rule.
+    Reannounce,
+    /// Removed from the client by a user rule.
+    Delete,
+    /// Needs a person (an import problem another release would not fix): reported, never
+    /// acted on.
+    Attention,
+}
+
+impl ActionKind {
+    /// True for actions that remove a torrent from a client.
+    pub fn is_deletion(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Fail | ActionKind::Remove | ActionKind::Delete
+        )
+    }
+
+    /// Name as in the summary.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Overall result of a pass.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RunStatus {
+    /// Everything reachable, every action done.
+    Ok,
+    /// Something unreachable, an action failed, or the deadline was reached.
+    Partial,
+    /// Another run holds the lease.
+    Skipped,
+    /// Too many deletions planned: none sent.
+    CircuitOpen,
+    /// The state store was unusable: nothing acted.
+    Error,
+}
+
+impl RunStatus {
+    /// Name as in the summary.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracked_states_are_read_in_any_case_and_named_in_lower_case() {
+        for (sent, want, name) in [
+            (
+                "importBlocked",
+                TrackedState::ImportBlocked,
+                "importblocked",
+            ),
+            (
+                "IMPORTPENDING",
+                TrackedState::ImportPending,
+                "importpending",
+            ),
+            (" imported ", TrackedState::Imported, "imported"),
+            ("importFailed", TrackedState::ImportFailed, "importfailed"),
+            (
+                "failedPending",
+                TrackedState::FailedPending,
+                "failedpending",
+            ),
+            ("", TrackedState::Unknown, ""),
+            (
+                "downloadFailedPending",
+                TrackedState::Other("downloadfailedpending".into()),
+                "downloadfailedpending",
+            ),
+        ] {
+            let state = TrackedState::from_wire(sent);
+            assert_eq!(state, want, "{sent:?}");
+            assert_eq!(state.as_str(), name);
+            assert_eq!(state.to_string(), name);
+            assert_eq!(
+                TrackedState::from_wire(name),
+                want,
+                "round trip of {name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tracker_host_parses_common_forms() {
+        for (url, want) in [
+            (
+                "https://tracker.example.org:443/announce?passkey=x",
+                Some("tracker.example.org"),
+            ),
+            ("udp://Open.Tracker.io:1337", Some("open.tracker.io")),
+            ("http://user:pw@t.example/a", Some("t.example")),
+            ("http://[::1]:6969/announce", Some("::1")),
+            ("** [DHT] **", None),
+            ("", None),
+        ] {
+            assert_eq!(tracker_host(url).as_deref(), want, "{url}");
+        }
     }
 }

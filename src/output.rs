@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::summary::{Outcome, Summary};
+use sweeparr::summary::{Outcome, Summary};
+use unicode_width::UnicodeWidthStr;
 
 /// Longest name shown in the table before it is cut.
 const NAME_WIDTH: usize = 40;
@@ -37,32 +38,25 @@ pub fn text(summary: &Summary) -> String {
         let _ = writeln!(out, "error: {e}");
     }
     if !summary.actions.is_empty() {
-        let _ = writeln!(
-            out,
-            "{:<8} {:<15} {:<10} {:<8} {:<w$} REASON",
-            "OUTCOME",
-            "ACTION",
-            "INSTANCE",
-            "ARR",
-            "NAME",
-            w = NAME_WIDTH
-        );
+        let widths = [8, 15, 10, 8, NAME_WIDTH];
+        out.push_str(&row(
+            &widths,
+            &["OUTCOME", "ACTION", "INSTANCE", "ARR", "NAME"],
+            "REASON",
+        ));
         for a in &summary.actions {
             let mut reason = a.reason.clone();
             if let Some(e) = &a.error {
                 let _ = write!(reason, " [{e}]");
             }
-            let _ = writeln!(
-                out,
-                "{:<8} {:<15} {:<10} {:<8} {:<w$} {}",
+            let cells = [
                 outcome(a.outcome),
-                a.kind,
-                a.instance,
+                a.kind.as_str(),
+                &a.instance,
                 a.arr.as_deref().unwrap_or("-"),
-                cut(&a.name, NAME_WIDTH),
-                reason,
-                w = NAME_WIDTH
-            );
+                &cut(&a.name, NAME_WIDTH),
+            ];
+            out.push_str(&row(&widths, &cells, &reason));
         }
     }
     let count = |o: Outcome| summary.actions.iter().filter(|a| a.outcome == o).count();
@@ -101,11 +95,60 @@ fn outcome(o: Outcome) -> &'static str {
     }
 }
 
+/// One line of a text table: each cell padded to its column's width in display columns
+/// (a cell wider than its column pushes the next one right), then `last` unpadded.
+pub fn row(widths: &[usize], cells: &[&str], last: &str) -> String {
+    let mut line = String::new();
+    for (cell, &width) in cells.iter().zip(widths) {
+        line.push_str(cell);
+        line.extend(std::iter::repeat_n(
+            ' ',
+            width.saturating_sub(cell.width()) + 1,
+        ));
+    }
+    line.push_str(last);
+    line.push('\n');
+    line
+}
+
+/// `s` cut to at most `width` display columns, ending in `…` when cut.
 fn cut(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
+    if s.width() <= width {
         return s.to_string();
     }
-    let mut t: String = s.chars().take(width - 1).collect();
+    let mut t = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        t.push(c);
+    }
     t.push('…');
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_by_display_width_not_by_characters() {
+        let widths = [6, 4];
+        assert_eq!(row(&widths, &["ab", "c"], "end"), "ab     c    end\n");
+        // Two wide characters take four columns: two spaces less.
+        assert_eq!(row(&widths, &["映画", "c"], "end"), "映画   c    end\n");
+        assert_eq!(row(&widths, &["toolong", "c"], "end"), "toolong c    end\n");
+    }
+
+    #[test]
+    fn names_are_cut_to_the_column_in_display_width() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("abcdefghijkl", 10), "abcdefghi…");
+        let wide = cut("映画映画映画映画映画映画", 10);
+        assert_eq!(wide, "映画映画…");
+        assert!(wide.width() <= 10, "{wide}");
+    }
 }

@@ -1,26 +1,23 @@
 //! One pass, end to end: lease, load, scan, decide, record intent, act, notify, save,
 //! release.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tracing::{error, info, warn};
 
-use crate::act::{self, Acted};
+use crate::act;
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::crash::{self, Point};
-use crate::decide::{self, ActionKind, Plan, Scope};
+use crate::decide::{self, Plan, Scope, SkipReason};
+use crate::ledger::Ledger;
+use crate::model::Epoch;
 use crate::notify;
 use crate::scan;
-use crate::state::{
-    Epoch, Intent, LeaseRequest, Record, Records, RunRecord, Store, StoreError, lease_scope,
+use crate::state::{LeaseRequest, Record, RunRecord, State, Store, StoreError, lease_scope};
+use crate::summary::{
+    ActionProblem, ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, Summary,
 };
-use crate::summary::{ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus, Summary};
-
-/// Default extra lease time past the pass deadline (`run.lease_margin`), so a crashed
-/// holder's lease expires soon after.
-pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
 /// Time kept back before the deadline for saving state and releasing the lease.
 pub const SAVE_RESERVE: Duration = Duration::from_secs(5);
@@ -125,7 +122,7 @@ async fn leased_pass(
     act_deadline: Instant,
     summary: &mut Summary,
 ) -> Result<(), StoreError> {
-    let state = store.load(now).await?;
+    let state = State::from(store.load(now).await?);
     summary.state.loaded = state.len();
 
     clients.begin_pass(&state);
@@ -175,7 +172,7 @@ async fn leased_pass(
             .iter()
             .map(|a| {
                 let (outcome, error) = match &a.skip {
-                    Some(why) => (Outcome::Skipped, Some(why.clone())),
+                    Some(why) => (Outcome::Skipped, Some(ActionProblem::Skipped(why.clone()))),
                     None => (Outcome::Planned, None),
                 };
                 action_summary(a, outcome, error)
@@ -188,22 +185,12 @@ async fn leased_pass(
     // Record intent (and every observation) before acting: a pass killed while acting
     // leaves the stall clocks and what it was about to do.
     let changed = std::mem::take(&mut plan.records);
-    let mut records = acted_on(&state, &changed, &plan);
-    let intents: BTreeSet<String> = with_intents(&mut records, &plan, &opts.run_id, now)
-        .into_iter()
-        .collect();
-    // The changed records as the plan made them (moved, not copied), those with an intent
-    // in their updated form.
-    let mut first: Vec<Record> = changed
-        .into_iter()
-        .filter(|r| !intents.contains(&r.key()))
-        .collect();
-    first.extend(intents.iter().filter_map(|k| records.get(k).cloned()));
-    summary.state.written += store.save(first, &plan.forget).await?;
+    let (ledger, first) = Ledger::open(&state, changed, &plan, &opts.run_id, now);
+    summary.state.written += store.save(first, &[]).await?;
     crash::at(Point::AfterIntent);
 
     let acted = act::act(clients, &plan.actions, act_deadline).await;
-    let outcomes = record_outcomes(&mut records, &plan, &acted, now);
+    let mut last = ledger.close(&plan, &acted, now);
     summary.actions = plan
         .actions
         .iter()
@@ -219,16 +206,12 @@ async fn leased_pass(
         act_deadline + SAVE_RESERVE / 2,
     )
     .await;
-    let mut last: Vec<Record> = outcomes
-        .iter()
-        .filter_map(|k| records.get(k).cloned())
-        .collect();
     last.extend(told.put);
     last.extend(clients.versions_to_remember(&state, now));
     if !summary.actions.is_empty() || summary.status != RunStatus::Ok {
         last.push(Record::Run(RunRecord {
             run_id: opts.run_id.clone(),
-            status: summary.status.as_str().to_string(),
+            status: summary.status,
             started_at: summary.started_at.clone(),
             actions: summary.actions.len() as u64,
         }));
@@ -238,114 +221,6 @@ async fn leased_pass(
         summary.state.written += store.save(last, &told.forget).await?;
     }
     Ok(())
-}
-
-/// The records whose intents and outcomes this pass writes: those of the torrents the plan
-/// fails, removes, deletes, imports or rechecks, as the plan changed them, else as stored.
-/// Not a copy of the whole state: tagging every torrent copies no record. (An intent left
-/// by an earlier pass is already cleared in `changed` by the decision.)
-fn acted_on(state: &Records, changed: &[Record], plan: &Plan) -> Records {
-    let keys: BTreeSet<String> = plan
-        .actions
-        .iter()
-        .filter(|a| records_outcome(a.kind))
-        .filter_map(torrent_key)
-        .collect();
-    let mut out: Records = changed
-        .iter()
-        .filter(|r| keys.contains(&r.key()))
-        .map(|r| (r.key(), r.clone()))
-        .collect();
-    for key in keys {
-        if !out.contains_key(&key)
-            && let Some(r) = state.get(&key)
-        {
-            out.insert(key, r.clone());
-        }
-    }
-    out
-}
-
-/// Kinds whose intent is recorded before sending and whose outcome changes the record.
-fn records_outcome(kind: ActionKind) -> bool {
-    matches!(
-        kind,
-        ActionKind::Fail
-            | ActionKind::Remove
-            | ActionKind::Delete
-            | ActionKind::Import
-            | ActionKind::Recheck
-    )
-}
-
-fn torrent_key(a: &decide::Action) -> Option<String> {
-    a.hash
-        .as_ref()
-        .map(|h| crate::state::record::torrent_pk(&a.instance, h))
-}
-
-fn with_intents(records: &mut Records, plan: &Plan, run_id: &str, now: Epoch) -> Vec<String> {
-    let mut keys = vec![];
-    for a in plan.actions.iter().filter(|a| a.skip.is_none()) {
-        if !records_outcome(a.kind) {
-            continue;
-        }
-        let Some(key) = torrent_key(a) else { continue };
-        if let Some(Record::Torrent(t)) = records.get_mut(&key) {
-            t.intent = Some(Intent {
-                action: a.kind.as_str().to_string(),
-                at: now,
-                run_id: run_id.to_string(),
-            });
-            keys.push(key);
-        }
-    }
-    keys
-}
-
-fn record_outcomes(records: &mut Records, plan: &Plan, acted: &[Acted], now: Epoch) -> Vec<String> {
-    let mut keys = vec![];
-    for (a, r) in plan.actions.iter().zip(acted) {
-        // A search sent: remember each item searched, so its cooldown holds next passes.
-        if a.kind == ActionKind::Search {
-            if r.outcome == Outcome::Done {
-                for s in plan
-                    .searched
-                    .iter()
-                    .filter(|s| Some(&s.arr) == a.arr.as_ref())
-                {
-                    let rec = Record::Search(s.clone());
-                    keys.push(rec.key());
-                    records.insert(rec.key(), rec);
-                }
-            }
-            continue;
-        }
-        let Some(key) = torrent_key(a) else { continue };
-        let Some(Record::Torrent(t)) = records.get_mut(&key) else {
-            continue;
-        };
-        let before = t.clone();
-        t.intent = None;
-        if r.outcome == Outcome::Done {
-            match a.kind {
-                ActionKind::Fail if !a.removes_from_client() => t.failed_kept_at = Some(now),
-                ActionKind::Fail | ActionKind::Remove | ActionKind::Delete => {
-                    t.removed_at = Some(now)
-                }
-                ActionKind::Import => t.import_sent_at = Some(now),
-                ActionKind::Recheck => t.rechecked_at = Some(now),
-                _ => {}
-            }
-        }
-        // Tags and other actions that change no record are not written again.
-        if *t != before {
-            keys.push(key);
-        }
-    }
-    keys.sort();
-    keys.dedup();
-    keys
 }
 
 fn summarise_scan(summary: &mut Summary, snapshot: &crate::model::Snapshot) {
@@ -373,9 +248,13 @@ fn summarise_scan(summary: &mut Summary, snapshot: &crate::model::Snapshot) {
         .collect();
 }
 
-fn action_summary(a: &decide::Action, outcome: Outcome, error: Option<String>) -> ActionSummary {
+fn action_summary(
+    a: &decide::Action,
+    outcome: Outcome,
+    error: Option<ActionProblem>,
+) -> ActionSummary {
     ActionSummary {
-        kind: a.kind.as_str().to_string(),
+        kind: a.kind,
         instance: a.instance.clone(),
         hash: a.hash.clone(),
         name: a.name.clone(),
@@ -397,8 +276,7 @@ fn set_status(summary: &mut Summary, plan: &Plan) {
             .iter()
             .any(|a| !a.reachable || a.error.is_some());
     let failed = summary.actions.iter().any(|a| {
-        a.outcome == Outcome::Failed
-            || (a.outcome == Outcome::Skipped && a.error.as_deref() == Some("deadline reached"))
+        a.outcome == Outcome::Failed || a.skipped_for(|why| *why == SkipReason::DeadlineReached)
     });
     summary.status = if plan.circuit_open {
         RunStatus::CircuitOpen

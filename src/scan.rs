@@ -74,16 +74,15 @@ pub async fn scan_lists(
                 name: name.clone(),
                 kind: client.kind(),
                 reachable: false,
-                version: None,
                 error: None,
                 queue: Default::default(),
                 history: Default::default(),
                 search: None,
                 health: Default::default(),
             };
+            // One request: the queue answers for reachability and the API key as well as
+            // `system/status` would (`sweeparr check` reads that one).
             let read = async {
-                let status = client.status().await?;
-                snap.version = Some(status.version);
                 snap.queue = client.queue().await?;
                 Ok::<_, crate::arr::ArrError>(())
             };

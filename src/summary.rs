@@ -1,44 +1,11 @@
-//! The pass summary (CONTRACT section 6): printed with `--output json`, returned by Lambda.
+//! The pass summary (README, "Summary JSON"): printed with `--output json`, returned by Lambda.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
-/// Overall result of a pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Everything reachable, every action done.
-    Ok,
-    /// Something unreachable, an action failed, or the deadline was reached.
-    Partial,
-    /// Another run holds the lease.
-    Skipped,
-    /// Too many deletions planned: none sent.
-    CircuitOpen,
-    /// The state store was unusable: nothing acted.
-    Error,
-}
+use crate::act::ActionError;
+use crate::decide::{ActionKind, SkipReason};
 
-impl RunStatus {
-    /// Process exit code for this status.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            RunStatus::Ok | RunStatus::Skipped => 0,
-            RunStatus::Partial | RunStatus::CircuitOpen => 1,
-            RunStatus::Error => 3,
-        }
-    }
-
-    /// Name as in the summary.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Ok => "ok",
-            RunStatus::Partial => "partial",
-            RunStatus::Skipped => "skipped",
-            RunStatus::CircuitOpen => "circuit_open",
-            RunStatus::Error => "error",
-        }
-    }
-}
+pub use crate::model::RunStatus;
 
 /// Per-instance line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,11 +51,36 @@ pub enum Outcome {
     Skipped,
 }
 
+/// Why an action was not done: skipped on purpose, or sent and refused. The summary's
+/// `error` is its text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionProblem {
+    /// Not sent on purpose.
+    Skipped(SkipReason),
+    /// Sent (or tried) and not done.
+    Failed(ActionError),
+}
+
+impl std::fmt::Display for ActionProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionProblem::Skipped(why) => why.fmt(f),
+            ActionProblem::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Serialize for ActionProblem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One action line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionSummary {
     /// Action kind.
-    pub kind: String,
+    pub kind: ActionKind,
     /// Instance.
     pub instance: String,
     /// Lower-case hash.
@@ -101,8 +93,15 @@ pub struct ActionSummary {
     pub reason: String,
     /// What happened.
     pub outcome: Outcome,
-    /// Error text when failed or skipped.
-    pub error: Option<String>,
+    /// Why it was skipped or what failed.
+    pub error: Option<ActionProblem>,
+}
+
+impl ActionSummary {
+    /// True when it was skipped for this reason.
+    pub fn skipped_for(&self, why: impl Fn(&SkipReason) -> bool) -> bool {
+        matches!(&self.error, Some(ActionProblem::Skipped(s)) if why(s))
+    }
 }
 
 /// Record counts.
@@ -115,7 +114,7 @@ pub struct StateCounts {
 }
 
 /// The summary of one pass.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Overall status.
     pub status: RunStatus,

@@ -10,8 +10,7 @@ use sweeparr::model::{
     ArrKind, ArrSnapshot, InstanceSnapshot, QueueDownload, Snapshot, Status, Torrent, TorrentFile,
     Tracker,
 };
-use sweeparr::state::record::torrent_pk;
-use sweeparr::state::{Epoch, Record, Records, TorrentRecord};
+use sweeparr::state::{Epoch, Record, TorrentRecord};
 
 /// The "now" of every bench pass.
 pub const NOW: Epoch = 1_800_000_000;
@@ -80,8 +79,8 @@ fn pick(rng: &mut Rng) -> Kind {
     Kind::Seeding
 }
 
-/// Snapshot and state of `instances` instances holding `per_instance` torrents each.
-pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, Records) {
+/// Snapshot and state records (as a store loads them) of `instances` instances holding `per_instance` torrents each.
+pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, Vec<Record>) {
     let mut rng = Rng::new(seed);
     let mut arrs: Vec<ArrSnapshot> = ARRS
         .iter()
@@ -89,7 +88,6 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
             name: name.to_string(),
             kind: *kind,
             reachable: true,
-            version: Some("5.14.0".into()),
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
@@ -97,7 +95,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
             health: Default::default(),
         })
         .collect();
-    let mut state = Records::new();
+    let mut state = Vec::new();
     let mut next_record_id = 1;
     let mut snapshot_instances = Vec::new();
     for i in 0..instances {
@@ -134,10 +132,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
                 }
                 if !fresh {
                     let rec = record(&inst.name, &t, kind);
-                    state.insert(
-                        torrent_pk(&inst.name, &t.hash),
-                        Record::Torrent(Box::new(rec)),
-                    );
+                    state.push(Record::Torrent(Box::new(rec)));
                 }
             }
             inst.torrents.push(t);
@@ -153,10 +148,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, R
                 rec.gone_since = Some(NOW - 3 * DAY);
                 rec.expires_at = Some(NOW + 27 * DAY);
             }
-            state.insert(
-                torrent_pk(&inst.name, &hash),
-                Record::Torrent(Box::new(rec)),
-            );
+            state.push(Record::Torrent(Box::new(rec)));
         }
         snapshot_instances.push(inst);
     }
@@ -364,7 +356,7 @@ fn record(instance: &str, t: &Torrent, kind: Kind) -> TorrentRecord {
     rec.files_checked = kind != Kind::MetaDl;
     rec.tracker_host = match kind {
         Kind::Unregistered => Some("private.example.net".into()),
-        _ => sweeparr::decide::observe::tracker_host(&t.tracker),
+        _ => sweeparr::model::tracker_host(&t.tracker),
     };
     if kind == Kind::Stalled {
         rec.unavailable_since = Some(NOW - 20 * 60);

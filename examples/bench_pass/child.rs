@@ -193,6 +193,7 @@ pub fn launcher(args: &[String]) -> i32 {
 }
 
 /// Waits for `pid` and returns its wait status and resource usage.
+#[allow(unsafe_code)]
 fn reap(pid: libc::pid_t) -> (libc::c_int, libc::rusage) {
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain old data; all-zero is a valid value.

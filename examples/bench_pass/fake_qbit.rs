@@ -105,8 +105,7 @@ fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
 pub struct FakeQbit {
     addr: SocketAddr,
     state: Shared,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: crate::background::Background,
 }
 
 impl FakeQbit {
@@ -122,26 +121,11 @@ impl FakeQbit {
             rid: 0,
         }));
         let app = router(state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("fake qbit runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                tokio::select! {
-                    _ = axum::serve(listener, app) => {}
-                    _ = rx => {}
-                }
-            });
-        });
+        let threads = crate::background::Threads(2);
         FakeQbit {
             addr,
             state,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: crate::background::Background::serve_on("fake qbit", threads, listener, app),
         }
     }
 
@@ -159,17 +143,6 @@ impl FakeQbit {
     pub fn modify(&self, hash: &str, f: impl FnOnce(&mut WebTorrent)) {
         let mut inner = lock(&self.state);
         f(inner.torrents.get_mut(hash).expect("known hash"));
-    }
-}
-
-impl Drop for FakeQbit {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -228,7 +228,7 @@ pub fn summary(results: &[ScenarioResult]) {
         .iter()
         .all(|r| r.steady.iter().all(|m| m.requests() == r.expected_steady));
     println!(
-        "target steady requests = 2 x instances + (1 + queue pages) x Arrs, whatever the \
+        "target steady requests = 2 x instances + 1 x Arrs, whatever the \
          number of torrents: {}",
         verdict(independent)
     );

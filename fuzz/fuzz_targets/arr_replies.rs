@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use sweeparr::arr::search::{CommandEntry, WantedRecord};
 use sweeparr::arr::wire::{
-    CommandReply, HistoryRecord, Paged, QueueRecord, SystemStatus, group_queue,
+    CommandReply, HistoryRecord, Paged, QueueRecord, SystemStatus, group_queue, parse_queue,
 };
 use sweeparr::model::{ArrKind, WantedReason};
 
@@ -16,6 +16,11 @@ fuzz_target!(|data: &[u8]| {
         for (id, d) in group_queue(page.records) {
             assert!(!id.is_empty() && id == id.to_ascii_uppercase() && id == d.download_id);
             let _ = (d.import_problem(), d.imported_or_importing());
+        }
+    }
+    if let Ok(queue) = parse_queue(data) {
+        for (id, d) in queue {
+            assert!(!id.is_empty() && id == id.to_ascii_uppercase() && id == d.download_id);
         }
     }
     if let Ok(page) = serde_json::from_slice::<Paged<HistoryRecord>>(data) {

@@ -15,7 +15,7 @@ use sweeparr::arr::wire::{Paged, QueueRecord, group_queue};
 use sweeparr::config::Config;
 use sweeparr::decide::{Scope, decide};
 use sweeparr::model::{ArrKind, ArrSnapshot, InstanceSnapshot, Snapshot};
-use sweeparr::state::Records;
+use sweeparr::state::State;
 
 const CONFIG: &str = r#"
 [run]
@@ -165,7 +165,6 @@ fuzz_target!(|input: Input| {
             name: "movies".into(),
             kind: ArrKind::Radarr,
             reachable: true,
-            version: None,
             error: None,
             queue,
             history: Default::default(),
@@ -176,7 +175,7 @@ fuzz_target!(|input: Input| {
     let cfg = config();
     // Any time after 2001 and before the year 5000.
     let now = 1_000_000_000 + input.now.rem_euclid(100_000_000_000);
-    let mut state = Records::new();
+    let mut state = State::new();
     for now in [now, now + i64::from(input.step)] {
         let plan = decide(&snapshot, &state, cfg, &Scope::default(), now);
         for a in &plan.actions {
@@ -187,7 +186,7 @@ fuzz_target!(|input: Input| {
             assert!(!protected, "acted on a protected torrent: {a:?}");
         }
         for r in plan.records {
-            state.insert(r.key(), r);
+            state.insert(r);
         }
     }
 });

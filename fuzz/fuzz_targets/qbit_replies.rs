@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         for t in trackers {
             assert!(t.tier >= 0 && !t.url.is_empty());
             let _ = t.is_failing();
-            let _ = sweeparr::decide::observe::tracker_host(&t.url);
+            let _ = sweeparr::model::tracker_host(&t.url);
         }
     }
     let _ = wire::parse_files(data);

@@ -10,12 +10,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::{ArrError, scrub, snippet};
-use super::wire::{self, CommandReply, HistoryRecord, Paged, QueueRecord, SystemStatus};
+use super::wire::{self, CommandReply, HistoryRecord, Paged, SystemStatus};
 use crate::config::{ArrConfig, ImportMode};
 use crate::model::{ArrKind, QueueDownload};
 
-/// Records asked for per queue page.
-const QUEUE_PAGE_SIZE: usize = 500;
 /// Records asked for per history page.
 const HISTORY_PAGE_SIZE: usize = 100;
 /// A paged read stops after this many pages even if the server keeps answering.
@@ -70,14 +68,8 @@ impl ArrClient {
             arr: cfg.name.clone(),
             reason: reason.to_string(),
         };
-        let url = cfg.url.trim().trim_end_matches('/');
-        let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&format!("url: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(invalid("url must start with http:// or https://"));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(invalid("url must not carry a query or fragment"));
-        }
+        // Checked when the config was loaded (config::BaseUrl).
+        let url = cfg.url.as_str();
         let mut key = HeaderValue::from_str(cfg.api_key.expose())
             .map_err(|_| invalid("api_key holds characters not allowed in an HTTP header"))?;
         key.set_sensitive(true);
@@ -151,29 +143,34 @@ impl ArrClient {
             .collect())
     }
 
-    /// All pages of the queue (unknown items included), grouped by upper-case `downloadId`.
-    /// Records without a download id are skipped.
+    /// The whole queue in one consistent view: `GET queue/details` (unpaged; unknown items
+    /// and pending releases included, as the Arr's own UI reads it), grouped by upper-case
+    /// `downloadId`. Records without a download id (pending releases) are skipped.
+    ///
+    /// The paged `GET queue` is sorted by time left, so a download can move between pages
+    /// while they are read and be missed; one reply cannot. The reply is read as it arrives,
+    /// record by record, and only the fields a decision needs are kept.
     pub async fn queue(&self) -> Result<BTreeMap<String, QueueDownload>, ArrError> {
-        let unknown = match self.kind {
-            ArrKind::Radarr => "includeUnknownMovieItems",
-            ArrKind::Sonarr => "includeUnknownSeriesItems",
-            ArrKind::Lidarr => "includeUnknownArtistItems",
+        const PATH: &str = "queue/details";
+        let endpoint = format!("GET {PATH}");
+        // Lidarr embeds each album unless told not to; the others embed nothing by default.
+        let query: &[(&str, &str)] = match self.kind {
+            ArrKind::Lidarr => &[("includeAlbum", "false")],
+            ArrKind::Radarr | ArrKind::Sonarr => &[],
         };
-        let mut records: Vec<QueueRecord> = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let query = [
-                ("page", page.to_string()),
-                ("pageSize", QUEUE_PAGE_SIZE.to_string()),
-                (unknown, "true".to_string()),
-            ];
-            let reply: Paged<QueueRecord> = self.get_json("queue", &query).await?;
-            let got = reply.records.len();
-            records.extend(reply.records);
-            if last_page(got, records.len(), reply.total_records, QUEUE_PAGE_SIZE) {
-                return Ok(wire::group_queue(records));
-            }
+        let req = self.request(Method::GET, PATH).query(query);
+        let resp = self.send(req, &endpoint).await?;
+        let mut resp = self.check(resp, &endpoint).await?;
+        let mut reader = wire::QueueReader::default();
+        let malformed =
+            |reason: String| self.malformed(&endpoint, &scrub(&reason, self.key.expose()));
+        while let Some(piece) = resp.chunk().await.map_err(|e| ArrError::Unreachable {
+            arr: self.name.clone(),
+            reason: format!("{endpoint}: reading body: {}", self.describe(e)),
+        })? {
+            reader.feed(&piece).map_err(malformed)?;
         }
-        Err(self.malformed("GET queue", "paging did not end"))
+        reader.finish().map_err(malformed)
     }
 
     /// True when the history of `download_id` (upper-cased, matched exactly) holds an import

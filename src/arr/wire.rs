@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{ArrKind, QueueDownload};
+use crate::model::{ArrKind, QueueDownload, TrackedState};
 
 /// `GET system/status` (SystemResource), the fields sweeparr reads.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -218,35 +218,45 @@ pub struct CommandReply {
     pub message: Option<String>,
 }
 
-/// Folds queue records into downloads keyed by upper-case `downloadId`.
+/// Folds queue records into downloads keyed by upper-case `downloadId`, one record at a
+/// time (records are dropped once folded: only what a decision needs is kept).
 ///
 /// Records without a download id (pending / delayed releases) are skipped. Record ids are
 /// kept in arrival order without duplicates; the first record of a download gives its title
 /// and states; messages of all records are collected without repeats.
-pub fn group_queue(records: Vec<QueueRecord>) -> BTreeMap<String, QueueDownload> {
-    let mut out: BTreeMap<String, QueueDownload> = BTreeMap::new();
-    for record in records {
+#[derive(Debug, Default)]
+pub struct QueueFold {
+    out: BTreeMap<String, QueueDownload>,
+}
+
+impl QueueFold {
+    /// Adds one record.
+    pub fn add(&mut self, record: QueueRecord) {
         let Some(download_id) = record.download_id.as_deref().map(str::trim) else {
-            continue;
+            return;
         };
         if download_id.is_empty() {
-            continue;
+            return;
         }
         let key = download_id.to_ascii_uppercase();
-        let entry = out.entry(key.clone()).or_insert_with(|| QueueDownload {
-            download_id: key,
-            ..QueueDownload::default()
-        });
+        let entry = self
+            .out
+            .entry(key.clone())
+            .or_insert_with(|| QueueDownload {
+                download_id: key,
+                ..QueueDownload::default()
+            });
         if let Some(id) = record.id
             && !entry.record_ids.contains(&id)
         {
             entry.record_ids.push(id);
         }
         fill_lower(&mut entry.status, record.status.as_deref());
-        fill_lower(
-            &mut entry.tracked_state,
-            record.tracked_download_state.as_deref(),
-        );
+        if entry.tracked_state == TrackedState::Unknown
+            && let Some(sent) = record.tracked_download_state.as_deref()
+        {
+            entry.tracked_state = TrackedState::from_wire(sent);
+        }
         fill_lower(
             &mut entry.tracked_status,
             record.tracked_download_status.as_deref(),
@@ -268,7 +278,60 @@ pub fn group_queue(records: Vec<QueueRecord>) -> BTreeMap<String, QueueDownload>
             }
         }
     }
-    out
+
+    /// The downloads folded so far.
+    pub fn finish(self) -> BTreeMap<String, QueueDownload> {
+        self.out
+    }
+}
+
+/// Reads a `GET queue/details` reply (one JSON array of queue records) as it arrives and
+/// folds each record as soon as it is complete ([`QueueReader::feed`], then
+/// [`QueueReader::finish`]); the reply is never held whole.
+#[derive(Debug, Default)]
+pub struct QueueReader {
+    array: crate::json_stream::ArrayReader,
+    fold: QueueFold,
+}
+
+impl QueueReader {
+    /// Takes the next piece of the reply. An error is final.
+    pub fn feed(&mut self, piece: &[u8]) -> Result<(), String> {
+        let fold = &mut self.fold;
+        self.array
+            .feed(piece, |bytes, n| fold_record(fold, bytes, n))
+    }
+
+    /// The downloads, once the whole reply has been fed.
+    pub fn finish(self) -> Result<BTreeMap<String, QueueDownload>, String> {
+        let mut fold = self.fold;
+        self.array
+            .finish(|bytes, n| fold_record(&mut fold, bytes, n))?;
+        Ok(fold.finish())
+    }
+}
+
+fn fold_record(fold: &mut QueueFold, bytes: &[u8], n: usize) -> Result<(), String> {
+    let record: QueueRecord =
+        serde_json::from_slice(bytes).map_err(|e| format!("record {n} of the queue: {e}"))?;
+    fold.add(record);
+    Ok(())
+}
+
+/// Parses a `GET queue/details` reply held whole (see [`QueueReader`]).
+pub fn parse_queue(body: &[u8]) -> Result<BTreeMap<String, QueueDownload>, String> {
+    let mut reader = QueueReader::default();
+    reader.feed(body)?;
+    reader.finish()
+}
+
+/// Folds a list of queue records at once (see [`QueueFold`]).
+pub fn group_queue(records: Vec<QueueRecord>) -> BTreeMap<String, QueueDownload> {
+    let mut fold = QueueFold::default();
+    for record in records {
+        fold.add(record);
+    }
+    fold.finish()
 }
 
 /// Sets `slot` to the lower-cased `value` unless it already holds something.
@@ -326,7 +389,7 @@ mod tests {
         let d = &queue["ABCDEF0123456789ABCDEF0123456789ABCDEF01"];
         assert_eq!(d.record_ids, vec![1730185472]);
         assert_eq!(d.status, "completed");
-        assert_eq!(d.tracked_state, "importblocked");
+        assert_eq!(d.tracked_state, TrackedState::ImportBlocked);
         assert_eq!(d.tracked_status, "warning");
         assert_eq!(
             d.messages,
@@ -386,7 +449,7 @@ mod tests {
         let d = &queue["ABCDABCDABCDABCDABCDABCDABCDABCDABCDABCD"];
         assert_eq!(d.record_ids, vec![41, 42]);
         assert_eq!(d.status, "warning");
-        assert_eq!(d.tracked_state, "importfailed");
+        assert_eq!(d.tracked_state, TrackedState::ImportFailed);
         assert_eq!(d.tracked_status, "warning");
         assert_eq!(
             d.messages,

@@ -1,4 +1,4 @@
-//! Command-line arguments (CONTRACT section 2).
+//! Command-line arguments (README, "Command line").
 
 use std::path::PathBuf;
 

@@ -1,21 +1,21 @@
 //! `sweeparr check`: validate, reach everything, print versions and what is misconfigured.
 
-use crate::arr::ArrClient;
-use crate::clients::Clients;
-use crate::config::Config;
-use crate::model::Connection;
-use crate::qbit::QbitClient;
+use sweeparr::arr::ArrClient;
+use sweeparr::clients::Clients;
+use sweeparr::config::Config;
+use sweeparr::model::Connection;
+use sweeparr::qbit::QbitClient;
 
 use super::ExitCode;
 
 /// Runs the check and returns the exit code (1 when anything is unreachable or misconfigured).
-pub(super) async fn check(cfg: &Config) -> i32 {
+pub(super) async fn check(cfg: &Config) -> ExitCode {
     println!("config {}: valid", cfg.source);
     let clients = match Clients::build(cfg) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("sweeparr: config error: {}: {e}", cfg.source);
-            return ExitCode::Usage as i32;
+            return ExitCode::Usage;
         }
     };
     let mut problems = 0;
@@ -39,7 +39,7 @@ pub(super) async fn check(cfg: &Config) -> i32 {
         println!("qbit.{name}: disabled ({})", q.url);
     }
     match super::open_store(cfg).await {
-        Ok(store) => match store.load(crate::pass::epoch_now()).await {
+        Ok(store) => match store.load(sweeparr::pass::epoch_now()).await {
             Ok(records) => println!("state {}: {} records", store.describe(), records.len()),
             Err(e) => {
                 println!("state: UNUSABLE: {e}");
@@ -53,10 +53,10 @@ pub(super) async fn check(cfg: &Config) -> i32 {
     }
     if problems == 0 {
         println!("all reachable");
-        ExitCode::Ok as i32
+        ExitCode::Ok
     } else {
         println!("{problems} problem(s)");
-        ExitCode::Partial as i32
+        ExitCode::Partial
     }
 }
 

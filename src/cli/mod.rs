@@ -1,5 +1,5 @@
 //! The command-line front end: parses arguments, builds clients and the store, calls the
-//! library and maps results to exit codes (CONTRACT section 2).
+//! library and maps results to exit codes (README, "Exit codes").
 
 pub mod args;
 mod check;
@@ -9,29 +9,17 @@ use std::io::Write;
 
 pub use args::{Cli, Command, ConfigAction, OutputFormat, RunArgs, StateAction};
 
-use crate::clients::Clients;
-use crate::config::{self, Config};
-use crate::decide::Scope;
+use crate::exit::ExitCode;
 use crate::output;
-use crate::pass::{self, PassOptions};
-use crate::state::{self, Store};
-use crate::summary::Summary;
-
-/// Exit codes of CONTRACT section 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
-    /// Pass completed (or skipped: lease held).
-    Ok = 0,
-    /// Completed, but something was unreachable or failed.
-    Partial = 1,
-    /// Usage or config error: nothing contacted or changed.
-    Usage = 2,
-    /// State store unusable: nothing acted.
-    Store = 3,
-}
+use sweeparr::clients::Clients;
+use sweeparr::config::{self, Config};
+use sweeparr::decide::{Scope, ScopeError};
+use sweeparr::pass::{self, PassOptions};
+use sweeparr::state::{self, Store};
+use sweeparr::summary::Summary;
 
 /// Runs one command and returns the process exit code.
-pub async fn execute(cli: Cli) -> i32 {
+pub async fn execute(cli: Cli) -> ExitCode {
     let config = cli.config.as_deref();
     match cli.command {
         Command::Run(args) => run(config, args).await,
@@ -53,23 +41,23 @@ pub async fn execute(cli: Cli) -> i32 {
         }
         Command::Check => match load_config(config) {
             Ok(cfg) => check::check(&cfg).await,
-            Err(code) => code as i32,
+            Err(code) => code,
         },
         Command::State { action } => match load_config(config) {
             Ok(cfg) => state_cmd::state(&cfg, action).await,
-            Err(code) => code as i32,
+            Err(code) => code,
         },
         Command::Config {
             action: ConfigAction::Example,
         } => {
             print!("{}", config::example());
-            ExitCode::Ok as i32
+            ExitCode::Ok
         }
     }
 }
 
 /// Loads and validates the config, printing the error on failure.
-pub(crate) fn load_config(path: Option<&std::path::Path>) -> Result<Config, ExitCode> {
+fn load_config(path: Option<&std::path::Path>) -> Result<Config, ExitCode> {
     let loaded = config::locate(path).and_then(|src| config::load(&src));
     loaded.map_err(|e| {
         eprintln!("sweeparr: config error: {e}");
@@ -82,39 +70,31 @@ pub async fn open_store(cfg: &Config) -> Result<Box<dyn Store>, state::StoreErro
     state::open(cfg).await
 }
 
-async fn run(config: Option<&std::path::Path>, args: RunArgs) -> i32 {
+async fn run(config: Option<&std::path::Path>, args: RunArgs) -> ExitCode {
     let cfg = match load_config(config) {
         Ok(c) => c,
-        Err(code) => return code as i32,
+        Err(code) => return code,
     };
-    for name in &args.instances {
-        if !cfg.qbit.contains_key(name) {
-            eprintln!(
-                "sweeparr: config error: {}: --instance {name}: no [qbit.{name}] in the config (known: {})",
-                cfg.source,
-                cfg.qbit.keys().cloned().collect::<Vec<_>>().join(", ")
-            );
-            return ExitCode::Usage as i32;
+    let known: Vec<&str> = cfg.qbit.keys().map(String::as_str).collect();
+    let scope = match Scope::parse(&args.hashes, &args.instances, &known) {
+        Ok(scope) => scope,
+        Err(e @ ScopeError::UnknownInstance { .. }) => {
+            eprintln!("sweeparr: config error: {}: --instance {e}", cfg.source);
+            return ExitCode::Usage;
         }
-    }
-    for hash in &args.hashes {
-        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-            eprintln!("sweeparr: usage error: --hash {hash:?} is not a hexadecimal info-hash");
-            return ExitCode::Usage as i32;
+        Err(e @ ScopeError::NotAHash(_)) => {
+            eprintln!("sweeparr: usage error: --hash {e}");
+            return ExitCode::Usage;
         }
-    }
+    };
     let clients = match Clients::build(&cfg) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("sweeparr: config error: {}: {e}", cfg.source);
-            return ExitCode::Usage as i32;
+            return ExitCode::Usage;
         }
     };
-    let opts = PassOptions::new(
-        &cfg,
-        Scope::new(&args.hashes, args.instances.clone()),
-        args.dry_run,
-    );
+    let opts = PassOptions::new(&cfg, scope, args.dry_run);
     let summary = match open_store(&cfg).await {
         Ok(store) => pass::run_pass(&cfg, &clients, store.as_ref(), &opts).await,
         Err(e) => pass::store_failed(
@@ -124,7 +104,7 @@ async fn run(config: Option<&std::path::Path>, args: RunArgs) -> i32 {
         ),
     };
     print_summary(&summary, args.output);
-    summary.status.exit_code()
+    summary.status.into()
 }
 
 /// Prints a summary on stdout in the chosen format.

@@ -1,13 +1,15 @@
 //! `sweeparr state list|show|forget|export|init`.
 
-use crate::config::{Backend, Config};
-use crate::pass::epoch_now;
-use crate::state::{Record, Store};
+use sweeparr::config::{Backend, Config};
+use sweeparr::pass::epoch_now;
+use sweeparr::state::{Record, Store};
 
-use super::{ExitCode, StateAction};
+use super::StateAction;
+use crate::exit::ExitCode;
+use crate::output::row;
 
 /// Runs a state sub-command; returns the exit code.
-pub(super) async fn state(cfg: &Config, action: StateAction) -> i32 {
+pub(super) async fn state(cfg: &Config, action: StateAction) -> ExitCode {
     if let StateAction::Init = action {
         return init(cfg).await;
     }
@@ -15,36 +17,40 @@ pub(super) async fn state(cfg: &Config, action: StateAction) -> i32 {
         Ok(s) => s,
         Err(e) => {
             eprintln!("sweeparr: {e}");
-            return ExitCode::Store as i32;
+            return ExitCode::Store;
         }
     };
     match run(store.as_ref(), action).await {
-        Ok(code) => code as i32,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("sweeparr: {e}");
-            ExitCode::Store as i32
+            ExitCode::Store
         }
     }
 }
 
-async fn run(store: &dyn Store, action: StateAction) -> Result<ExitCode, crate::state::StoreError> {
+async fn run(
+    store: &dyn Store,
+    action: StateAction,
+) -> Result<ExitCode, sweeparr::state::StoreError> {
     let records = store.load(epoch_now()).await?;
     match action {
         StateAction::List => {
-            println!(
-                "{:<10} {:<40} {:<9} {:<9} NAME",
-                "INSTANCE", "HASH", "IMPORTED", "GONE"
+            let widths = [10, 40, 9, 9];
+            let yes = |set: bool| if set { "yes" } else { "no" };
+            print!(
+                "{}",
+                row(&widths, &["INSTANCE", "HASH", "IMPORTED", "GONE"], "NAME")
             );
             for r in records.values() {
                 if let Record::Torrent(t) = r {
-                    println!(
-                        "{:<10} {:<40} {:<9} {:<9} {}",
-                        t.instance,
-                        t.hash,
-                        if t.imported_at.is_some() { "yes" } else { "no" },
-                        if t.gone_since.is_some() { "yes" } else { "no" },
-                        t.name
-                    );
+                    let cells = [
+                        t.instance.as_str(),
+                        &t.hash,
+                        yes(t.imported_at.is_some()),
+                        yes(t.gone_since.is_some()),
+                    ];
+                    print!("{}", row(&widths, &cells, &t.name));
                 }
             }
             Ok(ExitCode::Ok)
@@ -92,18 +98,32 @@ async fn run(store: &dyn Store, action: StateAction) -> Result<ExitCode, crate::
     }
 }
 
-async fn init(cfg: &Config) -> i32 {
+async fn init(cfg: &Config) -> ExitCode {
     match cfg.state.backend {
-        Backend::File => match crate::state::file::FileStore::open(&cfg.state.path) {
+        Backend::File => match sweeparr::state::file::FileStore::open(&cfg.state.path) {
             Ok(_) => {
                 println!("state folder {} ready", cfg.state.path.display());
-                ExitCode::Ok as i32
+                ExitCode::Ok
             }
             Err(e) => {
                 eprintln!("sweeparr: {e}");
-                ExitCode::Store as i32
+                ExitCode::Store
             }
         },
-        Backend::Dynamodb => crate::state::init_dynamo(cfg).await,
+        Backend::Dynamodb => match sweeparr::state::init_dynamo(cfg).await {
+            Ok(created) => {
+                let table = &cfg.state.table;
+                if created {
+                    println!("created table {table}");
+                } else {
+                    println!("table {table} already exists");
+                }
+                ExitCode::Ok
+            }
+            Err(e) => {
+                eprintln!("sweeparr: {e}");
+                ExitCode::Store
+            }
+        },
     }
 }

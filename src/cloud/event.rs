@@ -1,5 +1,5 @@
-//! Lambda input (CONTRACT section 4): an EventBridge rule envelope, an EventBridge Scheduler
-//! input / manual invocation object, or `{}`.
+//! Lambda input (README, "Invoke it by hand with a sample event"): an EventBridge rule
+//! envelope, an EventBridge Scheduler input / manual invocation object, or `{}`.
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -14,12 +14,13 @@ use serde_json::Value;
 use tracing::{error, info};
 
 use super::event;
-use crate::clients::Clients;
-use crate::config::{self, Config};
-use crate::decide::Scope;
-use crate::pass::{self, PassOptions};
-use crate::state::{self, Store};
-use crate::summary::Summary;
+use crate::exit::ExitCode;
+use sweeparr::clients::Clients;
+use sweeparr::config::{self, Config};
+use sweeparr::decide::{Scope, ScopeError};
+use sweeparr::pass::{self, PassOptions};
+use sweeparr::state::{self, Store};
+use sweeparr::summary::Summary;
 
 /// Time kept between the end of a pass and the Lambda deadline.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
@@ -31,13 +32,14 @@ struct Shared {
     store: Box<dyn Store>,
 }
 
-/// Serves the Lambda runtime API until the runtime stops; returns the exit code.
-pub async fn serve() -> i32 {
+/// Serves the Lambda runtime API until the runtime stops. A cold start that cannot load
+/// the config, its secrets, the clients or the store ends with [`ExitCode::Usage`].
+pub async fn serve() -> ExitCode {
     let shared = match cold_start().await {
         Ok(s) => Arc::new(s),
         Err(e) => {
             error!(error = %e, "cold start failed");
-            return 2;
+            return ExitCode::Usage;
         }
     };
     let result = lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
@@ -46,10 +48,10 @@ pub async fn serve() -> i32 {
     }))
     .await;
     match result {
-        Ok(()) => 0,
+        Ok(()) => ExitCode::Ok,
         Err(e) => {
             error!(error = %e, "lambda runtime stopped");
-            1
+            ExitCode::Partial
         }
     }
 }
@@ -65,15 +67,13 @@ pub fn packaged_config(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> 
     path.exists().then_some(path)
 }
 
-async fn cold_start() -> Result<Shared, String> {
+async fn cold_start() -> anyhow::Result<Shared> {
     let packaged = packaged_config(&|var| std::env::var(var).ok());
-    let source = config::locate(packaged.as_deref()).map_err(|e| e.to_string())?;
-    let mut config = config::load(&source).map_err(|e| e.to_string())?;
-    super::ssm::resolve(&mut config)
-        .await
-        .map_err(|e| e.to_string())?;
-    let clients = Clients::build(&config).map_err(|e| e.to_string())?;
-    let store = state::open(&config).await.map_err(|e| e.to_string())?;
+    let source = config::locate(packaged.as_deref())?;
+    let mut config = config::load(&source)?;
+    super::ssm::resolve(&mut config).await?;
+    let clients = Clients::build(&config)?;
+    let store = state::open(&config).await?;
     info!(config = %config.source, store = %store.describe(), "ready");
     Ok(Shared {
         config,
@@ -84,18 +84,12 @@ async fn cold_start() -> Result<Shared, String> {
 
 async fn handle(shared: &Shared, ev: LambdaEvent<Value>) -> Result<Summary, Error> {
     let inv = event::parse(&ev.payload)?;
-    if let Some(unknown) = inv
-        .instances
-        .iter()
-        .find(|n| !shared.config.qbit.contains_key(*n))
-    {
-        return Err(format!("unknown instance {unknown:?} in the event").into());
-    }
-    let mut opts = PassOptions::new(
-        &shared.config,
-        Scope::new(&inv.hashes, inv.instances.clone()),
-        inv.dry_run,
-    );
+    let known: Vec<&str> = shared.config.qbit.keys().map(String::as_str).collect();
+    let scope = Scope::parse(&inv.hashes, &inv.instances, &known).map_err(|e| match e {
+        ScopeError::UnknownInstance { .. } => format!("unknown instance in the event: {e}"),
+        ScopeError::NotAHash(_) => format!("a hash in the event: {e}"),
+    })?;
+    let mut opts = PassOptions::new(&shared.config, scope, inv.dry_run);
     opts.budget = budget(shared.config.run.deadline, ev.context.deadline, now_ms());
     info!(
         request_id = %ev.context.request_id,

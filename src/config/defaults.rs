@@ -1,4 +1,4 @@
-//! The defaults of CONTRACT section 3: what a key that is not written means.
+//! The defaults (README, "Configuration reference"): what a key that is not written means.
 
 use std::path::Path;
 use std::time::Duration;
@@ -48,7 +48,8 @@ impl Default for RunConfig {
             deadline: Duration::from_secs(10 * MINUTE),
             tag_actions: true,
             http_timeout: Duration::from_secs(30),
-            lease_margin: crate::pass::LEASE_MARGIN,
+            // A crashed holder's lease expires this soon after the pass deadline.
+            lease_margin: Duration::from_secs(60),
         }
     }
 }

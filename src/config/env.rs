@@ -1,37 +1,25 @@
-//! Environment overrides, read with `envy` under the `SWEEPARR_` prefix.
+//! Environment overrides under the `SWEEPARR_` prefix.
 //!
 //! `SWEEPARR_DRY_RUN`, `SWEEPARR_STATE_BACKEND`, `SWEEPARR_STATE_PATH` and
-//! `SWEEPARR_STATE_TABLE` override the file; `SWEEPARR_LOG` and `SWEEPARR_LOG_FORMAT` are
-//! for the binary's logging. A variable set to the empty string counts as unset.
+//! `SWEEPARR_STATE_TABLE` override the file. (`SWEEPARR_LOG` and `SWEEPARR_LOG_FORMAT` are
+//! the binary's logging, read there.) A variable set to the empty string counts as unset.
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 
 use super::error::ConfigError;
-use super::raw::RawBackend;
 use super::types::{Backend, Config};
 use super::values::check_table;
 
-/// Every variable read here, with the key (or setting) it overrides.
-pub const VARS: [(&str, &str); 6] = [
+/// Every variable read here, with the key it overrides.
+pub const VARS: [(&str, &str); 4] = [
     ("SWEEPARR_DRY_RUN", "run.dry_run"),
     ("SWEEPARR_STATE_BACKEND", "state.backend"),
     ("SWEEPARR_STATE_PATH", "state.path"),
     ("SWEEPARR_STATE_TABLE", "state.table"),
-    ("SWEEPARR_LOG", "the log level filter"),
-    ("SWEEPARR_LOG_FORMAT", "the log format"),
 ];
-
-/// `SWEEPARR_LOG_FORMAT`: `text` (a terminal) or `json` (the cloud).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// The `SWEEPARR_*` overrides that are set; `None` = not set.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,43 +32,24 @@ pub struct EnvOverrides {
     pub state_path: Option<PathBuf>,
     /// `SWEEPARR_STATE_TABLE`
     pub state_table: Option<String>,
-    /// `SWEEPARR_LOG`: a tracing level filter such as `info` or `sweeparr=debug`.
-    pub log: Option<String>,
-    /// `SWEEPARR_LOG_FORMAT`
-    pub log_format: Option<LogFormat>,
-}
-
-/// What envy fills.
-#[derive(Deserialize)]
-struct Vars {
-    #[serde(default, deserialize_with = "lenient_bool")]
-    dry_run: Option<bool>,
-    state_backend: Option<RawBackend>,
-    state_path: Option<PathBuf>,
-    state_table: Option<String>,
-    log: Option<String>,
-    log_format: Option<LogFormat>,
 }
 
 impl EnvOverrides {
-    /// Reads the overrides through `env` (a lookup such as `std::env::var`).
+    /// Reads the overrides through `env` (a lookup such as `std::env::var`); a bad value is
+    /// an error naming its variable and the key it overrides.
     pub fn read(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let set: Vec<(String, String)> = VARS
-            .iter()
-            .filter_map(|(var, _)| env(var).map(|value| ((*var).to_owned(), value)))
-            .filter(|(_, value)| !value.trim().is_empty())
-            .collect();
-        let vars = parse(set.clone()).map_err(|message| blame(&set, message))?;
-        if let Some(table) = &vars.state_table {
-            check_table(table).map_err(|message| bad("SWEEPARR_STATE_TABLE", message))?;
-        }
+        let set = |var: &str| env(var).filter(|value| !value.trim().is_empty());
         Ok(EnvOverrides {
-            dry_run: vars.dry_run,
-            state_backend: vars.state_backend.map(Into::into),
-            state_path: vars.state_path,
-            state_table: vars.state_table,
-            log: vars.log,
-            log_format: vars.log_format,
+            dry_run: set("SWEEPARR_DRY_RUN")
+                .map(|v| checked("SWEEPARR_DRY_RUN", lenient_bool(&v)))
+                .transpose()?,
+            state_backend: set("SWEEPARR_STATE_BACKEND")
+                .map(|v| checked("SWEEPARR_STATE_BACKEND", backend_named(&v)))
+                .transpose()?,
+            state_path: set("SWEEPARR_STATE_PATH").map(PathBuf::from),
+            state_table: set("SWEEPARR_STATE_TABLE")
+                .map(|v| checked("SWEEPARR_STATE_TABLE", check_table(&v).map(|()| v)))
+                .transpose()?,
         })
     }
 
@@ -106,20 +75,9 @@ impl EnvOverrides {
     }
 }
 
-fn parse(set: Vec<(String, String)>) -> Result<Vars, String> {
-    envy::prefixed("SWEEPARR_")
-        .from_iter(set)
-        .map_err(|e| e.to_string())
-}
-
-/// envy does not say which variable it choked on: try each one alone to find it.
-fn blame(set: &[(String, String)], message: String) -> ConfigError {
-    for pair in set {
-        if let Err(own) = parse(vec![pair.clone()]) {
-            return bad(&pair.0, own);
-        }
-    }
-    bad("SWEEPARR_*", message)
+/// `value`, or an error naming `var`.
+fn checked<T>(var: &str, value: Result<T, String>) -> Result<T, ConfigError> {
+    value.map_err(|message| bad(var, message))
 }
 
 fn bad(var: &str, message: String) -> ConfigError {
@@ -134,14 +92,19 @@ fn bad(var: &str, message: String) -> ConfigError {
     }
 }
 
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let text = String::deserialize(d)?;
+/// `file` or `dynamodb`, with the message the config file gives for a bad value.
+fn backend_named(value: &str) -> Result<Backend, String> {
+    Backend::deserialize(value.into_deserializer())
+        .map_err(|e: serde::de::value::Error| e.to_string())
+}
+
+fn lenient_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(Some(true)),
-        "false" | "0" | "no" | "off" => Ok(Some(false)),
-        _ => Err(serde::de::Error::custom(format!(
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!(
             "expected true or false (or 1/0, yes/no, on/off), found {text:?}"
-        ))),
+        )),
     }
 }
 
@@ -170,7 +133,7 @@ mod tests {
             ("SWEEPARR_STATE_PATH", "/var/lib/sweeparr"),
             ("SWEEPARR_STATE_TABLE", "sweeparr-test"),
             ("SWEEPARR_LOG", "sweeparr=debug"),
-            ("SWEEPARR_LOG_FORMAT", "json"),
+            ("SWEEPARR_LOG_FORMAT", "xml"),
             ("SWEEPARR_UNRELATED", "ignored"),
         ])
         .unwrap();
@@ -181,8 +144,6 @@ mod tests {
                 state_backend: Some(Backend::Dynamodb),
                 state_path: Some(PathBuf::from("/var/lib/sweeparr")),
                 state_table: Some("sweeparr-test".into()),
-                log: Some("sweeparr=debug".into()),
-                log_format: Some(LogFormat::Json),
             }
         );
     }
@@ -216,11 +177,10 @@ mod tests {
             ("SWEEPARR_DRY_RUN", "maybe", "run.dry_run"),
             ("SWEEPARR_STATE_BACKEND", "postgres", "state.backend"),
             ("SWEEPARR_STATE_TABLE", "a b", "state.table"),
-            ("SWEEPARR_LOG_FORMAT", "xml", "the log format"),
         ];
         for (var, value, key) in cases {
             // A good variable beside the bad one must not be blamed.
-            let err = read(&[("SWEEPARR_LOG", "info"), (var, value)]).unwrap_err();
+            let err = read(&[("SWEEPARR_STATE_PATH", "/x"), (var, value)]).unwrap_err();
             let text = err.to_string();
             assert!(matches!(err, ConfigError::EnvOverride { .. }), "{text}");
             assert!(text.contains(var) && text.contains(key), "{text}");

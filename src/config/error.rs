@@ -1,6 +1,7 @@
-//! [`ConfigError`]: every way loading the config can fail, each naming where.
+//! [`ConfigError`]: every way loading the config can fail, each naming where; [`Ctx`], where
+//! the text being checked came from.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why the configuration could not be loaded.
 ///
@@ -104,6 +105,28 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// Where the text came from, for messages and relative paths.
+pub(crate) struct Ctx<'a> {
+    /// File path or `<inline SWEEPARR_CONFIG_TOML>`.
+    pub origin: &'a str,
+    /// Folder relative paths are resolved against.
+    pub base_dir: &'a Path,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn invalid(
+        &self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            origin: self.origin.to_owned(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use super::env::EnvOverrides;
 use super::error::ConfigError;
+use super::error::Ctx;
 use super::parse::parse;
 use super::resolve::resolve_secrets;
 use super::types::Config;
-use super::validate::{Ctx, build};
+use super::validate::build;
 
 /// Origin named in messages for a config given inline in `SWEEPARR_CONFIG_TOML`.
 pub const INLINE_ORIGIN: &str = "<inline SWEEPARR_CONFIG_TOML>";

@@ -1,4 +1,5 @@
-//! Configuration: the TOML file of CONTRACT section 3, env overrides, secrets, validation.
+//! Configuration: the TOML file (README, "Configuration reference"), env overrides,
+//! secrets, validation.
 //!
 //! [`locate`] finds the config (`--config`, `SWEEPARR_CONFIG`, `SWEEPARR_CONFIG_TOML`,
 //! `./sweeparr.toml`); [`load()`] parses it (`parse` into the `raw` mirror of the TOML),
@@ -21,6 +22,7 @@ mod search;
 pub mod secret;
 pub mod speed;
 pub mod types;
+mod url;
 mod validate;
 mod values;
 
@@ -29,12 +31,13 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
-pub use env::{EnvOverrides, LogFormat};
+pub use env::EnvOverrides;
 pub use error::ConfigError;
 pub use example::example;
 pub use load::{
     CONFIG_PATH_VAR, CONFIG_TOML_VAR, ConfigSource, DEFAULT_FILE, INLINE_ORIGIN, load, load_str,
     locate,
 };
-pub use secret::{Secret, SecretSource};
+pub use secret::{Secret, SecretSlot, SecretSource};
 pub use types::*;
+pub use url::{BaseUrl, UrlProblem};

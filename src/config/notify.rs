@@ -5,10 +5,10 @@
 
 use super::defaults::NOTIFY_ON;
 use super::error::ConfigError;
-use super::raw::{RawNotify, RawNotifyEvent, RawNotifyKind, RawSecret};
+use super::error::Ctx;
+use super::raw::{RawNotify, RawSecret};
 use super::secret::{Secret, SecretSource};
 use super::types::{NotifyConfig, NotifyEvent, NotifyKind};
-use super::validate::Ctx;
 use super::values::secret_source;
 
 /// ntfy priority names; 1-5 are accepted too.
@@ -24,7 +24,7 @@ pub(crate) fn targets(raw: &[RawNotify], ctx: &Ctx) -> Result<Vec<NotifyConfig>,
 
 fn target(raw: &RawNotify, key: &str, ctx: &Ctx) -> Result<NotifyConfig, ConfigError> {
     let kind = match raw.kind {
-        Some(k) => kind(k),
+        Some(k) => k,
         None => {
             return Err(ctx.invalid(
                 format!("{key}.kind"),
@@ -56,7 +56,7 @@ fn target(raw: &RawNotify, key: &str, ctx: &Ctx) -> Result<NotifyConfig, ConfigE
             ));
         }
         Some(list) => {
-            let mut on: Vec<NotifyEvent> = list.iter().map(|e| event(*e)).collect();
+            let mut on: Vec<NotifyEvent> = list.clone();
             on.sort();
             on.dedup();
             on
@@ -111,24 +111,6 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     match reqwest::Url::parse(url.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         _ => Err(EXPECTED.to_owned()),
-    }
-}
-
-fn kind(raw: RawNotifyKind) -> NotifyKind {
-    match raw {
-        RawNotifyKind::Webhook => NotifyKind::Webhook,
-        RawNotifyKind::Discord => NotifyKind::Discord,
-        RawNotifyKind::Ntfy => NotifyKind::Ntfy,
-        RawNotifyKind::Apprise => NotifyKind::Apprise,
-    }
-}
-
-fn event(raw: RawNotifyEvent) -> NotifyEvent {
-    match raw {
-        RawNotifyEvent::Destructive => NotifyEvent::Destructive,
-        RawNotifyEvent::Unreachable => NotifyEvent::Unreachable,
-        RawNotifyEvent::Failed => NotifyEvent::Failed,
-        RawNotifyEvent::Attention => NotifyEvent::Attention,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The config file as written: serde structs mirroring the TOML of CONTRACT section 3.
+//! The config file as written: serde structs mirroring the TOML (README, "Configuration
+//! reference").
 //!
 //! Every key is optional here (defaults and per-Arr overrides are applied in
 //! `validate`), and every table rejects unknown keys so a typo is an error, not a silently
@@ -15,6 +16,7 @@ use serde::de::{self, Deserializer, Visitor};
 
 use super::duration;
 use super::secret::SecretSource;
+use super::types::{Backend, ImportMode, NotifyEvent, NotifyKind, PrivatePolicy, SeedMode};
 use crate::model::ArrKind;
 
 /// The whole file.
@@ -47,22 +49,12 @@ pub struct RawConfig {
     pub rule: Vec<super::rules::RawRule>,
 }
 
-/// `backend` of `[state]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawBackend {
-    /// `"file"`
-    File,
-    /// `"dynamodb"`
-    Dynamodb,
-}
-
 /// `[state]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "the [state] table")]
 pub struct RawState {
     /// `backend`
-    pub backend: Option<RawBackend>,
+    pub backend: Option<Backend>,
     /// `path`
     pub path: Option<PathBuf>,
     /// `table`
@@ -116,18 +108,6 @@ pub struct RawQbit {
     pub tls_insecure: Option<bool>,
 }
 
-/// `import_mode` of `[arr.NAME]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawImportMode {
-    /// `"auto"`
-    Auto,
-    /// `"move"`
-    Move,
-    /// `"copy"`
-    Copy,
-}
-
 /// `[arr.NAME]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(
@@ -144,7 +124,7 @@ pub struct RawArr {
     /// `category`
     pub category: Option<String>,
     /// `import_mode`
-    pub import_mode: Option<RawImportMode>,
+    pub import_mode: Option<ImportMode>,
     /// `[arr.NAME.health]`
     pub health: Option<RawHealth>,
     /// `[arr.NAME.seeding]`
@@ -174,34 +154,6 @@ pub struct RawSearch {
     pub max_running: Option<usize>,
 }
 
-/// `kind` of a `[[notify]]` target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawNotifyKind {
-    /// `"webhook"`
-    Webhook,
-    /// `"discord"`
-    Discord,
-    /// `"ntfy"`
-    Ntfy,
-    /// `"apprise"`
-    Apprise,
-}
-
-/// An entry of `on` in a `[[notify]]` target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawNotifyEvent {
-    /// `"destructive"`
-    Destructive,
-    /// `"unreachable"`
-    Unreachable,
-    /// `"failed"`
-    Failed,
-    /// `"attention"`
-    Attention,
-}
-
 /// `[[notify]]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(
@@ -210,11 +162,11 @@ pub enum RawNotifyEvent {
 )]
 pub struct RawNotify {
     /// `kind` (required)
-    pub kind: Option<RawNotifyKind>,
+    pub kind: Option<NotifyKind>,
     /// `url` (required; a secret: webhook URLs carry their token)
     pub url: Option<RawSecret>,
     /// `on`
-    pub on: Option<Vec<RawNotifyEvent>>,
+    pub on: Option<Vec<NotifyEvent>>,
     /// `priority` (ntfy)
     pub priority: Option<String>,
     /// `tags` (ntfy, apprise)
@@ -249,29 +201,9 @@ pub struct RawHealth {
     /// `slow_after`
     pub slow_after: Option<Threshold>,
     /// `private`
-    pub private: Option<RawPrivate>,
+    pub private: Option<PrivatePolicy>,
     /// `research`
     pub research: Option<bool>,
-}
-
-/// `private` of `[health]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawPrivate {
-    /// `"keep"`
-    Keep,
-    /// `"remove"`
-    Remove,
-}
-
-/// `mode` of a seeding goal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawSeedMode {
-    /// `"any"`
-    Any,
-    /// `"all"`
-    All,
 }
 
 /// `[seeding]` or `[arr.NAME.seeding]`: each key present overrides the level above.
@@ -286,7 +218,7 @@ pub struct RawSeeding {
     /// `time`
     pub time: Option<Threshold>,
     /// `mode`
-    pub mode: Option<RawSeedMode>,
+    pub mode: Option<SeedMode>,
     /// `delete_files`
     pub delete_files: Option<bool>,
     /// `min_time`
@@ -309,7 +241,7 @@ pub struct RawTracker {
     /// `time`
     pub time: Option<Threshold>,
     /// `mode`
-    pub mode: Option<RawSeedMode>,
+    pub mode: Option<SeedMode>,
     /// `delete_files`
     pub delete_files: Option<bool>,
     /// `min_time`

@@ -4,60 +4,46 @@
 use std::fs;
 
 use super::error::ConfigError;
-use super::secret::{Secret, SecretSource};
+use super::secret::{Secret, SecretSlot, SecretSource};
 use super::types::Config;
 
 /// Reads `env` and `file` secrets of every enabled instance, every Arr and every
-/// `[[notify]]` URL.
+/// `[[notify]]` URL ([`SecretSlot::all`]).
 pub(crate) fn resolve_secrets(
     config: &mut Config,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), ConfigError> {
     let origin = config.source.clone();
-    for q in config.qbit.values_mut().filter(|q| !q.disabled) {
-        if let Some(source) = &q.api_key_source {
-            let key = format!("qbit.{}.api_key", q.name);
-            q.api_key = resolve(source, &key, &origin, env)?;
-            if q.api_key.expose().trim().is_empty() && !matches!(source, SecretSource::Ssm(_)) {
-                return Err(ConfigError::Invalid {
-                    origin,
-                    key,
-                    message: format!(
-                        "{source:?} gave an empty API key; expected qBittorrent's WebUI API key"
-                    ),
-                });
-            }
+    for slot in SecretSlot::all(config) {
+        let Some(source) = slot.source(config).cloned() else {
             continue;
+        };
+        let key = slot.key();
+        let value = resolve(&source, &key, &origin, env)?;
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: origin.clone(),
+            key: key.clone(),
+            message,
+        };
+        if !matches!(source, SecretSource::Ssm(_)) {
+            match slot {
+                SecretSlot::QbitApiKey(_) if value.expose().trim().is_empty() => {
+                    return Err(invalid(format!(
+                        "{source:?} gave an empty API key; expected qBittorrent's WebUI API key"
+                    )));
+                }
+                SecretSlot::ArrApiKey(_) if value.is_empty() => {
+                    return Err(invalid(format!(
+                        "{source:?} gave an empty API key; expected the Arr's API key"
+                    )));
+                }
+                SecretSlot::NotifyUrl(_) => {
+                    super::notify::check_url(value.expose()).map_err(invalid)?;
+                }
+                _ => {}
+            }
         }
-        let key = format!("qbit.{}.password", q.name);
-        q.password = resolve(&q.password_source, &key, &origin, env)?;
-    }
-    for a in config.arr.values_mut() {
-        let key = format!("arr.{}.api_key", a.name);
-        a.api_key = resolve(&a.api_key_source, &key, &origin, env)?;
-        if a.api_key.is_empty() && !matches!(a.api_key_source, SecretSource::Ssm(_)) {
-            return Err(ConfigError::Invalid {
-                origin,
-                key,
-                message: format!(
-                    "{:?} gave an empty API key; expected the Arr's API key",
-                    a.api_key_source
-                ),
-            });
-        }
-    }
-    for (i, n) in config.notify.iter_mut().enumerate() {
-        let key = format!("notify[{i}].url");
-        n.url = resolve(&n.url_source, &key, &origin, env)?;
-        if !matches!(n.url_source, SecretSource::Ssm(_))
-            && let Err(message) = super::notify::check_url(n.url.expose())
-        {
-            return Err(ConfigError::Invalid {
-                origin,
-                key,
-                message,
-            });
-        }
+        slot.fill(config, value);
     }
     Ok(())
 }

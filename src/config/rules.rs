@@ -8,21 +8,9 @@ use serde::Deserialize;
 
 use super::duration::parse_threshold;
 use super::error::ConfigError;
-use super::validate::Ctx;
+use super::error::Ctx;
 use crate::rules::action::{LIMIT_GLOBAL, LIMIT_NONE};
 use crate::rules::{Condition, Rule, RuleAction, RuleContext, ShareLimits};
-
-/// `context` of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawRuleContext {
-    /// `"scheduled"`
-    Scheduled,
-    /// `"finished"`
-    Finished,
-    /// `"any"`
-    Any,
-}
 
 /// `[[rule]]` as written.
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +26,7 @@ pub struct RawRule {
     /// `then`: action strings or one-key tables.
     pub then: Option<Vec<toml::Value>>,
     /// `context`
-    pub context: Option<RawRuleContext>,
+    pub context: Option<RuleContext>,
     /// `stop`
     pub stop: Option<bool>,
 }
@@ -93,11 +81,7 @@ pub(crate) fn rules(raw: &[RawRule], ctx: &Ctx) -> Result<Vec<Rule>, ConfigError
             name: name.to_string(),
             when,
             then,
-            context: match r.context.unwrap_or(RawRuleContext::Scheduled) {
-                RawRuleContext::Scheduled => RuleContext::Scheduled,
-                RawRuleContext::Finished => RuleContext::Finished,
-                RawRuleContext::Any => RuleContext::Any,
-            },
+            context: r.context.unwrap_or(RuleContext::Scheduled),
             stop,
         });
     }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use super::error::ConfigError;
+use super::error::Ctx;
 use super::raw::RawSearch;
 use super::types::SearchConfig;
-use super::validate::Ctx;
 
 /// The search settings of `[arr.NAME.search]` (`key` = `arr.NAME.search`); keys not written
 /// take their defaults. `cooldown = "off"` means no cooldown.

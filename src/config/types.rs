@@ -26,8 +26,9 @@ pub struct Config {
     pub rules: Vec<crate::rules::Rule>,
 }
 
-/// Which state backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which state backend (`backend` of `[state]`: `file`, `dynamodb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// Embedded local store in a folder.
     File,
@@ -75,8 +76,8 @@ pub struct RunConfig {
 pub struct QbitConfig {
     /// Instance name (the table key).
     pub name: String,
-    /// Base URL of the WebUI, without trailing slash.
-    pub url: String,
+    /// Base URL of the WebUI.
+    pub url: super::BaseUrl,
     /// WebUI user.
     pub username: String,
     /// WebUI password source as configured.
@@ -103,8 +104,9 @@ impl QbitConfig {
     }
 }
 
-/// `import_mode` of an Arr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `import_mode` of an Arr: `auto`, `move`, `copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ImportMode {
     /// Let the Arr choose.
     Auto,
@@ -132,8 +134,8 @@ pub struct ArrConfig {
     pub name: String,
     /// radarr | sonarr | lidarr
     pub kind: ArrKind,
-    /// Base URL, including any URL base, without trailing slash.
-    pub url: String,
+    /// Base URL, including any URL base.
+    pub url: super::BaseUrl,
     /// API key source as configured.
     pub api_key_source: SecretSource,
     /// Resolved API key.
@@ -184,8 +186,9 @@ pub struct Health {
     pub private: PrivatePolicy,
 }
 
-/// `private` of `[health]`: what failing a private torrent does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `private` of `[health]` (`keep`, `remove`): what failing a private torrent does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PrivatePolicy {
     /// The Arr blocklists and searches (`removeFromClient=false`); the torrent stays in
     /// qBittorrent with its data, tagged `sweeparr-failed`, and no health rule fails or
@@ -196,8 +199,9 @@ pub enum PrivatePolicy {
     Remove,
 }
 
-/// `any`: ratio OR time reached; `all`: both reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `mode` of a seeding goal. `any`: ratio OR time reached; `all`: both reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SeedMode {
     /// Either goal.
     Any,
@@ -260,8 +264,9 @@ impl SearchConfig {
     }
 }
 
-/// Which service a `[[notify]]` target is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which service a `[[notify]]` target is (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum NotifyKind {
     /// A generic JSON webhook: the summary plus the events, POSTed as JSON.
     Webhook,
@@ -286,7 +291,8 @@ impl NotifyKind {
 }
 
 /// What a `[[notify]]` target is told about (`on = [...]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum NotifyEvent {
     /// Torrents removed or failed (and a deletion circuit that opened).
     Destructive,

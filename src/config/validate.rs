@@ -9,41 +9,19 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::defaults::{QBIT_USERNAME, STATE_PATH};
-use super::error::ConfigError;
+use super::error::{ConfigError, Ctx};
 use super::raw::{
-    Ratio, RawArr, RawBackend, RawConfig, RawHealth, RawImportMode, RawPrivate, RawQbit, RawRun,
-    RawSecret, RawSeedMode, RawSeeding, RawState, RawTracker, Threshold,
+    Ratio, RawArr, RawConfig, RawHealth, RawQbit, RawRun, RawSecret, RawSeeding, RawState,
+    RawTracker, Threshold,
 };
 use super::secret::{Secret, SecretSource};
 use super::types::{
-    ArrConfig, Backend, Config, Health, ImportMode, PrivatePolicy, QbitConfig, RunConfig, SeedGoal,
-    SeedMode, Seeding, StateConfig, TrackerRule,
+    ArrConfig, Config, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode, Seeding,
+    StateConfig, TrackerRule,
 };
 use super::values::{
     check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
 };
-
-/// Where the text came from, for messages and relative paths.
-pub(crate) struct Ctx<'a> {
-    /// File path or `<inline SWEEPARR_CONFIG_TOML>`.
-    pub origin: &'a str,
-    /// Folder relative paths are resolved against.
-    pub base_dir: &'a Path,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn invalid(
-        &self,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) -> ConfigError {
-        ConfigError::Invalid {
-            origin: self.origin.to_owned(),
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// Applies defaults and overrides and checks everything; secrets stay unresolved.
 pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
@@ -90,7 +68,7 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
 fn state(raw: &RawState, ctx: &Ctx) -> Result<StateConfig, ConfigError> {
     let mut state = StateConfig::default_in(ctx.base_dir);
     if let Some(backend) = raw.backend {
-        state.backend = backend.into();
+        state.backend = backend;
     }
     let path = raw.path.as_deref().unwrap_or(Path::new(STATE_PATH));
     if path.as_os_str().is_empty() {
@@ -111,7 +89,7 @@ fn state(raw: &RawState, ctx: &Ctx) -> Result<StateConfig, ConfigError> {
             "http://127.0.0.1:8000",
             ctx,
         )?;
-        state.endpoint_url = Some(url);
+        state.endpoint_url = Some(url.to_string());
     }
     Ok(state)
 }
@@ -291,11 +269,7 @@ fn merge_health(
             &format!("{key}.slow_after"),
             ctx,
         )?,
-        private: match raw.private {
-            Some(RawPrivate::Keep) => PrivatePolicy::Keep,
-            Some(RawPrivate::Remove) => PrivatePolicy::Remove,
-            None => base.private,
-        },
+        private: raw.private.unwrap_or(base.private),
     })
 }
 
@@ -318,10 +292,14 @@ fn fragments(list: &[String], key: &str, ctx: &Ctx) -> Result<Vec<String>, Confi
 }
 
 /// The goal keys shared by `[seeding]`, `[arr.NAME.seeding]` and `[[seeding.tracker]]`.
+///
+/// Gathered here rather than with `#[serde(flatten)]` in the raw tables: serde does not
+/// support `deny_unknown_fields` together with `flatten`, so a misspelt key in those tables
+/// would be accepted silently, and flattened fields lose their key paths in messages.
 struct GoalPatch {
     ratio: Option<Ratio>,
     time: Option<Threshold>,
-    mode: Option<RawSeedMode>,
+    mode: Option<SeedMode>,
     delete_files: Option<bool>,
     min_time: Option<Threshold>,
 }
@@ -396,32 +374,4 @@ fn trackers(
             })
         })
         .collect()
-}
-
-impl From<RawBackend> for Backend {
-    fn from(raw: RawBackend) -> Self {
-        match raw {
-            RawBackend::File => Backend::File,
-            RawBackend::Dynamodb => Backend::Dynamodb,
-        }
-    }
-}
-
-impl From<RawImportMode> for ImportMode {
-    fn from(raw: RawImportMode) -> Self {
-        match raw {
-            RawImportMode::Auto => ImportMode::Auto,
-            RawImportMode::Move => ImportMode::Move,
-            RawImportMode::Copy => ImportMode::Copy,
-        }
-    }
-}
-
-impl From<RawSeedMode> for SeedMode {
-    fn from(raw: RawSeedMode) -> Self {
-        match raw {
-            RawSeedMode::Any => SeedMode::Any,
-            RawSeedMode::All => SeedMode::All,
-        }
-    }
 }

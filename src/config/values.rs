@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use reqwest::Url;
-
 use super::error::ConfigError;
+use super::error::Ctx;
 use super::raw::{RawSecret, Threshold};
 use super::secret::SecretSource;
-use super::validate::Ctx;
+use super::url::{BaseUrl, UrlProblem};
 
 /// Checks a DynamoDB table name; shared with the `SWEEPARR_STATE_TABLE` override.
 pub(crate) fn check_table(name: &str) -> Result<(), String> {
@@ -71,27 +70,22 @@ pub(crate) fn http_url(
     key: &str,
     example: &str,
     ctx: &Ctx,
-) -> Result<String, ConfigError> {
+) -> Result<BaseUrl, ConfigError> {
     let expected = format!("expected an http:// or https:// URL such as {example}");
     let Some(text) = value else {
         return Err(ctx.invalid(key, format!("missing; {expected}")));
     };
-    let url = Url::parse(text.trim()).map_err(|e| ctx.invalid(key, format!("{expected} ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(ctx.invalid(key, format!("{expected}, found scheme {:?}", url.scheme())));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ctx.invalid(
-            key,
-            format!(
+    BaseUrl::parse(text).map_err(|problem| {
+        let message = match problem {
+            UrlProblem::Invalid(why) => format!("{expected} ({why})"),
+            UrlProblem::Scheme(scheme) => format!("{expected}, found scheme {scheme:?}"),
+            UrlProblem::Credentials => format!(
                 "{expected}, without user:password@ (use the username/password or api_key keys)"
             ),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ctx.invalid(key, format!("{expected}, without ?query or #fragment")));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+            UrlProblem::QueryOrFragment => format!("{expected}, without ?query or #fragment"),
+        };
+        ctx.invalid(key, message)
+    })
 }
 
 /// Lower-case, with a leading dot, no duplicates, in the order written.

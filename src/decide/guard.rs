@@ -1,6 +1,6 @@
 //! Guards applied to a whole plan.
 
-use super::plan::Plan;
+use super::plan::{Plan, SkipReason};
 
 /// Opens the deletion circuit: when the plan removes more torrents than `max`, every
 /// deletion is kept in the plan (so the summary shows it) but marked skipped.
@@ -12,8 +12,7 @@ pub fn circuit_breaker(plan: &mut Plan, max: usize) {
         return;
     }
     plan.circuit_open = true;
-    let why = format!("circuit open: {planned} deletions planned > max_deletions {max}");
     for action in plan.actions.iter_mut().filter(|a| sent(a)) {
-        action.skip = Some(why.clone());
+        action.skip = Some(SkipReason::CircuitOpen { planned, max });
     }
 }

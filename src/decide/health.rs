@@ -7,8 +7,9 @@
 use super::fmt::{as_secs, over, secs};
 use crate::config::Health;
 use crate::config::speed::show_speed;
+use crate::model::Epoch;
 use crate::model::{Torrent, Tracker};
-use crate::state::{Epoch, TorrentRecord};
+use crate::state::TorrentRecord;
 
 /// What the health rules ask for.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! imported either (see [`UNFIXABLE`]): then it only asks for attention.
 
 use super::fmt::{as_secs, over, secs};
-use super::plan::{Action, ActionKind, Op};
+use super::plan::{Action, ActionKind, Op, SkipReason};
 use super::{Ctx, path_map};
 
 /// Pieces (lower-case) of the Arrs' import status messages that another release would not
@@ -64,11 +64,11 @@ pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
         && let Some(message) = unfixable(&queued.messages, &ctx.arr_cfg.health.failed_import_ignore)
     {
         let mut action = ctx.action(ActionKind::Attention, message.to_string(), Op::Report);
-        action.skip = Some(
+        action.skip = Some(SkipReason::Held(
             "another release would not import either: fix the setup (path mapping, \
              volume, free space, permissions) or import it by hand; not failed"
                 .to_string(),
-        );
+        ));
         return Some(action);
     }
     if let (Some(limit), Some(since)) = (limit, ctx.rec.import_problem_since) {
@@ -92,7 +92,7 @@ pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
     let reason = match ctx.rec.import_sent_at {
         None => format!(
             "complete; Arr state {}",
-            display_state(&queued.tracked_state)
+            display_state(queued.tracked_state.as_str())
         ),
         Some(sent) => {
             let limit = limit?;
@@ -116,12 +116,12 @@ pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
                 import_mode: ctx.arr_cfg.import_mode,
             },
         );
-        action.skip = Some(format!(
+        action.skip = Some(SkipReason::Held(format!(
             "not sent: the content path {} is the whole save folder (a torrent without a root \
              folder), and a scan of it would import every download there; the Arr imports it \
              by itself",
             ctx.t.content_path
-        ));
+        )));
         return Some(action);
     }
     let qb = ctx.config.qbit.get(&ctx.inst.name);

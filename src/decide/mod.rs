@@ -11,7 +11,6 @@ pub mod fmt;
 pub mod guard;
 pub mod health;
 pub mod import;
-mod index;
 pub mod observe;
 pub mod path_map;
 pub mod plan;
@@ -30,23 +29,19 @@ mod tests;
 
 use std::collections::HashSet;
 
-pub use plan::{Action, ActionKind, ClientSide, Op, Plan};
-pub use scope::Scope;
+pub use plan::{Action, ActionKind, ClientSide, Op, Plan, SkipReason};
+pub use scope::{Scope, ScopeError};
 pub use select::{DetailRequests, details_needed};
 
 use crate::config::{ArrConfig, Config, PrivatePolicy};
+use crate::model::Epoch;
 use crate::model::{ArrHealth, ArrSnapshot, Connection, InstanceSnapshot, Snapshot, Torrent};
-use crate::state::{Epoch, Record, Records, TorrentRecord};
+use crate::state::{Record, State, TorrentRecord};
 use health::HealthVerdict;
-use index::TorrentIndex;
 use observe::ArrFacts;
 
 /// Tag added to torrents sweeparr knows as imported (with `tag_actions`).
 pub const TAG_IMPORTED: &str = "sweeparr-imported";
-
-/// Why a planned direct deletion waits in the first decision of a pass: the pass reads the
-/// Arr's health and decides again.
-pub const HEALTH_NOT_READ: &str = "the Arr's health check is read before a direct deletion";
 
 /// Tag of a private torrent failed through its Arr and kept (`private = "keep"`).
 pub const TAG_FAILED: &str = "sweeparr-failed";
@@ -71,13 +66,12 @@ impl<'a> Managed<'a> {
 /// Decides what one pass does. Touches no network, clock or disk.
 pub fn decide(
     snapshot: &Snapshot,
-    state: &Records,
+    state: &State,
     config: &Config,
     scope: &Scope,
     now: Epoch,
 ) -> Plan {
     let mut plan = Plan::default();
-    let index = TorrentIndex::new(state);
     for inst in &snapshot.instances {
         if !scope.has_instance(&inst.name) {
             continue;
@@ -85,8 +79,8 @@ pub fn decide(
         // An unreachable instance: nothing decided, its records left as they are but for
         // the runs of passes its clocks count (a pass that cannot see a torrent ends them).
         if !inst.reachable {
-            let mut ended: Vec<TorrentRecord> = index
-                .of_instance(&inst.name)
+            let mut ended: Vec<TorrentRecord> = state
+                .torrents_of(&inst.name)
                 .filter_map(|rec| {
                     let mut rec = rec.clone();
                     rec.end_runs().then_some(rec)
@@ -109,18 +103,18 @@ pub fn decide(
                 shared: &shared,
                 snapshot,
             };
-            decide_torrent(&on, t, &index, config, now, &mut plan);
+            decide_torrent(&on, t, state, config, now, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
-        let mut gone: Vec<TorrentRecord> = index
-            .of_instance(&inst.name)
+        let mut gone: Vec<TorrentRecord> = state
+            .torrents_of(&inst.name)
             .filter(|rec| !seen.contains(rec.hash.as_str()) && scope.has_hash(&rec.hash))
             .filter_map(|rec| {
                 let mut rec = rec.clone();
                 observe::mark_gone(&mut rec, now).then_some(rec)
             })
             .collect();
-        // The index has no order; the plan has one.
+        // The state has no order; the plan has one.
         gone.sort_unstable_by(|a, b| a.hash.cmp(&b.hash));
         plan.records
             .extend(gone.into_iter().map(|rec| Record::Torrent(Box::new(rec))));
@@ -169,7 +163,7 @@ struct On<'a> {
 fn decide_torrent(
     on: &On<'_>,
     t: &Torrent,
-    index: &TorrentIndex<'_>,
+    state: &State,
     config: &Config,
     now: Epoch,
     plan: &mut Plan,
@@ -179,7 +173,7 @@ fn decide_torrent(
         return;
     };
     let arr_cfg = managed.config;
-    let prev = index.get(&inst.name, &t.hash);
+    let prev = state.torrent(&inst.name, &t.hash);
     let facts = managed.snapshot.map(|a| ArrFacts::of(a, &t.download_id()));
     let mut rec = observe::observe(prev, inst, t, facts, &arr_cfg.health, now);
     if inst.connection == Connection::Disconnected {
@@ -208,7 +202,7 @@ fn decide_torrent(
             .is_some_and(|a| a.kind == ActionKind::Attention);
         if action
             .as_ref()
-            .is_some_and(|a| a.skip.as_deref() == Some(HEALTH_NOT_READ))
+            .is_some_and(|a| a.skip == Some(SkipReason::HealthNotRead))
         {
             plan.needs_health.insert(arr.name.clone());
         }
@@ -301,14 +295,14 @@ impl Ctx<'_> {
             }
             None => {
                 if keep_private && private != Some(false) {
-                    skip = Some(match private {
+                    skip = Some(SkipReason::Held(match private {
                         Some(_) => "private torrent the Arr does not hold: kept (private = \
                                     \"keep\")"
                             .to_string(),
                         None => "the Arr does not hold it and whether it is private is not \
                                  known yet: kept"
                             .to_string(),
-                    });
+                    }));
                 }
                 if skip.is_none() {
                     skip = self.direct_delete_held_back();
@@ -330,20 +324,20 @@ impl Ctx<'_> {
     /// must: an Arr that lost its download client drops that client's downloads from its
     /// queue, so absence proves nothing until the torrent was absent on an earlier pass too
     /// and the Arr's health check shows no download-client problem.
-    fn direct_delete_held_back(&self) -> Option<String> {
+    fn direct_delete_held_back(&self) -> Option<SkipReason> {
         if self
             .rec
             .absent_from_queue_since
             .is_none_or(|since| since >= self.now)
         {
-            return Some(format!(
+            return Some(SkipReason::Held(format!(
                 "not in {}'s queue since this pass only: deleted directly only when still \
                  absent on the next pass",
                 self.arr.name
-            ));
+            )));
         }
-        match &self.arr.health {
-            ArrHealth::NotRead => Some(HEALTH_NOT_READ.to_string()),
+        let held = match &self.arr.health {
+            ArrHealth::NotRead => return Some(SkipReason::HealthNotRead),
             ArrHealth::Unreadable(e) => Some(format!(
                 "{}'s health check could not be read ({e}): not deleted directly",
                 self.arr.name
@@ -354,7 +348,8 @@ impl Ctx<'_> {
                 self.arr.name, problems[0]
             )),
             ArrHealth::Read(_) => None,
-        }
+        };
+        held.map(SkipReason::Held)
     }
 
     /// A `torrents/delete`, with the files only when asked and no other torrent of the

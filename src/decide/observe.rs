@@ -5,8 +5,10 @@
 //! what the file list and trackers showed.
 
 use crate::config::Health;
-use crate::model::{ArrSnapshot, InstanceSnapshot, Torrent};
-use crate::state::{Epoch, TorrentRecord};
+use crate::model::{
+    ActionKind, ArrSnapshot, Epoch, InstanceSnapshot, Torrent, TrackedState, tracker_host,
+};
+use crate::state::TorrentRecord;
 
 /// Facts from the Arr about one torrent, when its Arr was reachable this pass.
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,7 +130,7 @@ pub fn observe(
             } else {
                 None
             };
-            if q.tracked_state == "imported" && rec.imported_at.is_none() {
+            if q.tracked_state == TrackedState::Imported && rec.imported_at.is_none() {
                 rec.imported_at = Some(now);
             }
             rec.absent_from_queue_since = None;
@@ -149,7 +151,7 @@ pub fn observe(
         // An import command may have been sent: count it as sent, so it is not repeated
         // before `failed_import_after`. Destructive intents are re-decided from fresh data;
         // their requests are idempotent (an unknown hash or queue id is a no-op).
-        if intent.action == "import" {
+        if intent.action == ActionKind::Import {
             rec.import_sent_at = Some(rec.import_sent_at.unwrap_or(0).max(intent.at));
         }
     }
@@ -160,19 +162,6 @@ pub fn observe(
 pub fn has_blocked_extension(name: &str, extensions: &[String]) -> bool {
     let lower = name.to_ascii_lowercase();
     extensions.iter().any(|ext| lower.ends_with(ext.as_str()))
-}
-
-/// Host of a tracker URL, lower-case, without port; `None` for pseudo-trackers or junk.
-pub fn tracker_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// Marks a record of a torrent no longer on its reachable instance; returns true if changed.
@@ -189,23 +178,6 @@ pub fn mark_gone(rec: &mut TorrentRecord, now: Epoch) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tracker_host_parses_common_forms() {
-        for (url, want) in [
-            (
-                "https://tracker.example.org:443/announce?passkey=x",
-                Some("tracker.example.org"),
-            ),
-            ("udp://Open.Tracker.io:1337", Some("open.tracker.io")),
-            ("http://user:pw@t.example/a", Some("t.example")),
-            ("http://[::1]:6969/announce", Some("::1")),
-            ("** [DHT] **", None),
-            ("", None),
-        ] {
-            assert_eq!(tracker_host(url).as_deref(), want, "{url}");
-        }
-    }
 
     #[test]
     fn blocked_extension_ignores_case() {

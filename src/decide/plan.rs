@@ -1,76 +1,7 @@
 //! The plan: what one pass intends to do, each action with its reason.
 
-use serde::Serialize;
-
 use crate::config::ImportMode;
-
-/// Kinds of action, as named in the summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// Unhealthy download: removed through its Arr (blocklist + replacement) or from the client.
-    Fail,
-    /// Seeded enough after import: removed from the client.
-    Remove,
-    /// Import-scan command sent to the Arr.
-    Import,
-    /// Recheck asked of qBittorrent.
-    Recheck,
-    /// `sweeparr-*` tag added.
-    Tag,
-    /// Missing Arr category created on an instance.
-    CreateCategory,
-    /// Search command sent to an Arr.
-    Search,
-    /// Tags removed by a user rule.
-    Untag,
-    /// Category set by a user rule.
-    SetCategory,
-    /// Stopped (paused) by a user rule.
-    Stop,
-    /// Started (resumed) by a user rule.
-    Start,
-    /// Share limits set by a user rule.
-    ShareLimits,
-    /// Reannounce asked by a user rule.
-    Reannounce,
-    /// Removed from the client by a user rule.
-    Delete,
-    /// Needs a person (an import problem another release would not fix): reported, never
-    /// acted on.
-    Attention,
-}
-
-impl ActionKind {
-    /// True for actions that remove a torrent from a client.
-    pub fn is_deletion(self) -> bool {
-        matches!(
-            self,
-            ActionKind::Fail | ActionKind::Remove | ActionKind::Delete
-        )
-    }
-
-    /// Name as in the summary.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::Fail => "fail",
-            ActionKind::Remove => "remove",
-            ActionKind::Import => "import",
-            ActionKind::Recheck => "recheck",
-            ActionKind::Tag => "tag",
-            ActionKind::CreateCategory => "create_category",
-            ActionKind::Search => "search",
-            ActionKind::Untag => "untag",
-            ActionKind::SetCategory => "set_category",
-            ActionKind::Stop => "stop",
-            ActionKind::Start => "start",
-            ActionKind::ShareLimits => "share_limits",
-            ActionKind::Reannounce => "reannounce",
-            ActionKind::Delete => "delete",
-            ActionKind::Attention => "attention",
-        }
-    }
-}
+pub use crate::model::ActionKind;
 
 /// Exactly what to send, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,10 +112,50 @@ pub struct Action {
     /// What to send.
     pub op: Op,
     /// Set when the plan keeps the action but will not send it (circuit open, Arr down...).
-    pub skip: Option<String>,
+    pub skip: Option<SkipReason>,
+}
+
+/// Why an action is kept in the plan (and the summary) but not sent. Its text is the
+/// summary's `error` for a `skipped` action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The deletion circuit breaker opened: more deletions planned than `max_deletions`.
+    CircuitOpen {
+        /// Deletions the plan would have sent.
+        planned: usize,
+        /// `max_deletions`.
+        max: usize,
+    },
+    /// The pass's deadline came before the action was sent.
+    DeadlineReached,
+    /// A direct deletion waits for the Arr's health check, read once the plan asks for it.
+    HealthNotRead,
+    /// Held back by a guard or reported for a person; the text says why.
+    Held(String),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::CircuitOpen { planned, max } => write!(
+                f,
+                "circuit open: {planned} deletions planned > max_deletions {max}"
+            ),
+            SkipReason::DeadlineReached => f.write_str("deadline reached"),
+            SkipReason::HealthNotRead => {
+                f.write_str("the Arr's health check is read before a direct deletion")
+            }
+            SkipReason::Held(why) => f.write_str(why),
+        }
+    }
 }
 
 impl Action {
+    /// Why it is not sent, as the summary says it.
+    pub fn skip_reason(&self) -> Option<String> {
+        self.skip.as_ref().map(ToString::to_string)
+    }
+
     /// True when sending it takes the torrent out of its client (what `max_deletions`
     /// counts): a kept private fail does not.
     pub fn removes_from_client(&self) -> bool {
@@ -220,8 +191,6 @@ pub struct Plan {
     pub circuit_open: bool,
     /// Records changed by the decision (observations: stall clocks, first sightings...).
     pub records: Vec<crate::state::Record>,
-    /// Keys of records to drop (expired).
-    pub forget: Vec<String>,
     /// Search records to write once the search action of their Arr is done.
     pub searched: Vec<crate::state::SearchRecord>,
     /// Arrs whose health check must be read before a direct deletion of one of their

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use super::tests::{NOW, arr, complete, config, instance, queued, torrent};
 use super::*;
 use crate::model::{ArrKind, Status, Torrent, TorrentKey};
-use crate::state::{Record, Records, TorrentRecord};
+use crate::state::{Record, State, TorrentRecord};
 
 const STATES: &[(&str, Status)] = &[
     ("downloading", Status::Downloading),
@@ -147,22 +147,19 @@ fn world() -> impl Strategy<Value = (Vec<Case>, bool, bool, usize)> {
 
 /// Builds the snapshot and state: instance "main" always reachable, "box" reachable or not,
 /// Arr "movies" reachable or not, "tv" reachable.
-fn build(cases: &[Case], box_up: bool, movies_up: bool) -> (Snapshot, Records) {
+fn build(cases: &[Case], box_up: bool, movies_up: bool) -> (Snapshot, State) {
     let mut main = vec![];
     let mut other = vec![];
     let mut movies_queue = vec![];
     let mut tv_queue = vec![];
-    let mut state = Records::new();
+    let mut state = State::new();
     for c in cases {
         if c.on_second_instance {
             other.push(c.torrent.clone());
         } else {
             main.push(c.torrent.clone());
             if let Some(r) = &c.record {
-                state.insert(
-                    Record::Torrent(Box::new(r.clone())).key(),
-                    Record::Torrent(Box::new(r.clone())),
-                );
+                state.insert(Record::Torrent(Box::new(r.clone())));
             }
         }
         if let Some(ids) = &c.queue_ids {
@@ -261,7 +258,7 @@ proptest! {
         let first = decide(&snapshot, &state, &cfg, &Scope::default(), NOW);
         let mut next = state.clone();
         for r in &first.records {
-            next.insert(r.key(), r.clone());
+            next.insert(r.clone());
         }
         let second = decide(&snapshot, &next, &cfg, &Scope::default(), NOW);
         // Same snapshot, same time: observations are already recorded.

@@ -21,10 +21,10 @@ use super::scope::Scope;
 use super::select::DetailRequests;
 use super::shared::SharedFiles;
 use crate::config::Config;
+use crate::model::Epoch;
 use crate::model::{InstanceSnapshot, Snapshot, Status, Torrent};
 use crate::rules::{Rule, RuleAction, TorrentView, Uses, expr};
-use crate::state::record::torrent_pk;
-use crate::state::{Epoch, Record, Records};
+use crate::state::{Record, State, TorrentRecord};
 
 /// Kinds decided before rules that leave a torrent to them alone this pass.
 fn is_primary(kind: ActionKind) -> bool {
@@ -106,7 +106,7 @@ pub fn details(snapshot: &Snapshot, config: &Config, scope: &Scope, out: &mut De
 /// The actions of every matching rule, for torrents the plan so far leaves alone.
 pub fn apply(
     snapshot: &Snapshot,
-    state: &Records,
+    state: &State,
     config: &Config,
     scope: &Scope,
     plan: &Plan,
@@ -125,7 +125,15 @@ pub fn apply(
                 .insert(a.kind);
         }
     }
-    let changed: BTreeMap<String, &Record> = plan.records.iter().map(|r| (r.key(), r)).collect();
+    // The torrent records as this pass changed them, by instance and hash.
+    let changed: BTreeMap<(&str, &str), &TorrentRecord> = plan
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Torrent(t) => Some(((t.instance.as_str(), t.hash.as_str()), &**t)),
+            _ => None,
+        })
+        .collect();
     let env = expr::env();
     let mut shared = BTreeMap::new();
     let mut out = vec![];
@@ -134,11 +142,11 @@ pub fn apply(
         if kinds.is_some_and(|k| k.iter().any(|&k| is_primary(k))) {
             continue;
         }
-        let key = torrent_pk(&inst.name, &t.hash);
-        let imported = matches!(
-            changed.get(&key).copied().or_else(|| state.get(&key)),
-            Some(Record::Torrent(r)) if r.imported_at.is_some()
-        );
+        let imported = changed
+            .get(&(inst.name.as_str(), t.hash.as_str()))
+            .copied()
+            .or_else(|| state.torrent(&inst.name, &t.hash))
+            .is_some_and(|r| r.imported_at.is_some());
         let view = TorrentView {
             instance: &inst.name,
             torrent: t,

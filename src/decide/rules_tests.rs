@@ -9,7 +9,7 @@ use super::*;
 use crate::config::load_str;
 use crate::model::{ArrKind, Status};
 use crate::rules::fields::sample_torrent;
-use crate::state::{Records, TorrentRecord};
+use crate::state::{State, TorrentRecord};
 
 const NOW: i64 = 2_000_000;
 
@@ -50,7 +50,6 @@ fn snapshot(torrents: Vec<Torrent>, arr_reachable: bool) -> Snapshot {
             name: "movies".into(),
             kind: ArrKind::Radarr,
             reachable: arr_reachable,
-            version: None,
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
@@ -61,7 +60,7 @@ fn snapshot(torrents: Vec<Torrent>, arr_reachable: bool) -> Snapshot {
 }
 
 fn run(config: &Config, snap: &Snapshot, scope: &Scope) -> Vec<Action> {
-    apply(snap, &Records::new(), config, scope, &Plan::default(), NOW)
+    apply(snap, &State::new(), config, scope, &Plan::default(), NOW)
 }
 
 /// (kind, torrent number, reason) of each action.
@@ -318,7 +317,7 @@ fn a_torrent_already_acted_on_gets_no_rule_action_and_no_second_action_of_a_kind
         ],
         ..Plan::default()
     };
-    let got = apply(&snap, &Records::new(), &c, &all(), &plan, NOW);
+    let got = apply(&snap, &State::new(), &c, &all(), &plan, NOW);
     assert_eq!(
         summary(&got),
         vec![("stop", "02".into(), "rule \"r\": stop".into())]
@@ -341,17 +340,14 @@ then = ["tag:imported"]
     );
     let mut t = torrent(1);
     t.private = None;
-    let mut state = Records::new();
+    let mut state = State::new();
     let rec = TorrentRecord {
         instance: "main".into(),
         hash: hash(1),
         imported_at: Some(NOW - 10),
         ..Default::default()
     };
-    state.insert(
-        Record::Torrent(Box::new(rec.clone())).key(),
-        Record::Torrent(Box::new(rec)),
-    );
+    state.insert(Record::Torrent(Box::new(rec)));
     let got = apply(
         &snapshot(vec![t], true),
         &state,
@@ -371,13 +367,13 @@ fn rule_deletions_count_for_the_circuit_breaker() {
     let c =
         config("[[rule]]\nname = \"purge\"\nwhen = \"category == 'linux'\"\nthen = [\"delete\"]\n");
     let snap = snapshot(vec![torrent(1), torrent(2), torrent(3)], true);
-    let plan = decide(&snap, &Records::new(), &c, &all(), NOW);
+    let plan = decide(&snap, &State::new(), &c, &all(), NOW);
     assert_eq!(plan.deletions(), 3);
     assert!(plan.circuit_open);
     assert!(plan.actions.iter().all(|a| a.skip.is_some()));
     let plan = decide(
         &snapshot(vec![torrent(1)], true),
-        &Records::new(),
+        &State::new(),
         &c,
         &all(),
         NOW,

@@ -15,15 +15,15 @@ use serde_json::json;
 use super::fmt;
 use super::plan::{Action, ActionKind, Op, Plan};
 use crate::config::{Config, SearchConfig};
+use crate::model::Epoch;
 use crate::model::{ArrKind, ArrSnapshot, WantedItem, WantedReason};
-use crate::state::record::search_pk;
-use crate::state::{Epoch, Record, Records, SearchRecord};
+use crate::state::{SearchRecord, State};
 
 /// Adds the search action of every Arr that has something to search, and the records to
 /// write once each is sent.
 pub fn plan_searches(
     snapshot: &crate::model::Snapshot,
-    state: &Records,
+    state: &State,
     config: &Config,
     now: Epoch,
     plan: &mut Plan,
@@ -40,11 +40,8 @@ pub fn plan_searches(
 }
 
 /// When an item was last searched: the later of sweeparr's record and the Arr's own time.
-fn last_searched(arr: &str, item: &WantedItem, state: &Records) -> Option<Epoch> {
-    let ours = match state.get(&search_pk(arr, item.media_id)) {
-        Some(Record::Search(s)) => Some(s.searched_at),
-        _ => None,
-    };
+fn last_searched(arr: &str, item: &WantedItem, state: &State) -> Option<Epoch> {
+    let ours = state.search(arr, item.media_id).map(|s| s.searched_at);
     ours.max(item.last_search)
 }
 
@@ -52,7 +49,7 @@ fn last_searched(arr: &str, item: &WantedItem, state: &Records) -> Option<Epoch>
 pub fn candidates<'a>(
     arr: &'a ArrSnapshot,
     cfg: &SearchConfig,
-    state: &Records,
+    state: &State,
     now: Epoch,
 ) -> Vec<(&'a WantedItem, Option<Epoch>)> {
     let Some(scan) = arr.search.as_ref() else {
@@ -84,7 +81,7 @@ pub fn candidates<'a>(
 fn search_arr(
     arr: &ArrSnapshot,
     cfg: &SearchConfig,
-    state: &Records,
+    state: &State,
     now: Epoch,
 ) -> Option<(Action, Vec<SearchRecord>)> {
     let chosen = candidates(arr, cfg, state, now);
@@ -98,7 +95,7 @@ fn search_arr(
             arr: arr.name.clone(),
             media_id: i.media_id,
             searched_at: now,
-            reason: i.reason.as_str().to_string(),
+            reason: Some(i.reason),
         })
         .collect();
     let action = Action {
@@ -183,6 +180,7 @@ mod tests {
 
     use super::*;
     use crate::model::{SearchScan, Snapshot};
+    use crate::state::Record;
 
     const NOW: Epoch = 1_800_000_000;
     const DAY: Epoch = 86_400;
@@ -217,7 +215,6 @@ mod tests {
             name: "movies".into(),
             kind,
             reachable: true,
-            version: None,
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
@@ -226,17 +223,16 @@ mod tests {
         }
     }
 
-    fn searched(id: i64, at: Epoch) -> (String, Record) {
-        let r = Record::Search(SearchRecord {
+    fn searched(id: i64, at: Epoch) -> Record {
+        Record::Search(SearchRecord {
             arr: "movies".into(),
             media_id: id,
             searched_at: at,
-            reason: "missing".into(),
-        });
-        (r.key(), r)
+            reason: Some(WantedReason::Missing),
+        })
     }
 
-    fn ids(arr: &ArrSnapshot, cfg: &SearchConfig, state: &Records) -> Vec<i64> {
+    fn ids(arr: &ArrSnapshot, cfg: &SearchConfig, state: &State) -> Vec<i64> {
         candidates(arr, cfg, state, NOW)
             .iter()
             .map(|(i, _)| i.media_id)
@@ -250,14 +246,14 @@ mod tests {
             per_run: 3,
             ..cfg()
         };
-        assert_eq!(ids(&a, &c, &Records::new()), [1, 2, 3]);
+        assert_eq!(ids(&a, &c, &State::new()), [1, 2, 3]);
     }
 
     #[test]
     fn items_searched_within_the_cooldown_wait_by_our_record_or_the_arrs_own_time() {
         let mut wanted = missing(1..=4);
         wanted[3].last_search = Some(NOW - DAY);
-        let state = Records::from([searched(1, NOW - DAY), searched(2, NOW - 8 * DAY)]);
+        let state = State::from_iter([searched(1, NOW - DAY), searched(2, NOW - 8 * DAY)]);
         let a = arr(ArrKind::Radarr, wanted, 0);
         assert_eq!(ids(&a, &cfg(), &state), [3, 2]);
         let no_cooldown = SearchConfig {
@@ -271,7 +267,7 @@ mod tests {
     fn never_searched_first_then_the_longest_ago() {
         let mut wanted = missing(1..=4);
         wanted[0].last_search = Some(NOW - 9 * DAY);
-        let state = Records::from([searched(2, NOW - 30 * DAY), searched(1, NOW - 10 * DAY)]);
+        let state = State::from_iter([searched(2, NOW - 30 * DAY), searched(1, NOW - 10 * DAY)]);
         let a = arr(ArrKind::Radarr, wanted, 0);
         // 1: ours 10d ago, the Arr's 9d ago -> 9d; 2: 30d; 3 and 4: never.
         assert_eq!(ids(&a, &cfg(), &state), [3, 4, 2, 1]);
@@ -281,7 +277,7 @@ mod tests {
     fn no_search_while_the_arr_runs_max_running_search_commands() {
         for (running, want) in [(0, 5), (2, 5), (3, 0), (7, 0)] {
             let a = arr(ArrKind::Radarr, missing(1..=10), running);
-            assert_eq!(ids(&a, &cfg(), &Records::new()).len(), want, "{running}");
+            assert_eq!(ids(&a, &cfg(), &State::new()).len(), want, "{running}");
         }
     }
 
@@ -291,19 +287,19 @@ mod tests {
         wanted.push(item(3, WantedReason::CutoffUnmet));
         wanted.push(item(1, WantedReason::CutoffUnmet));
         let a = arr(ArrKind::Radarr, wanted, 0);
-        assert_eq!(ids(&a, &cfg(), &Records::new()), [1, 2, 3]);
+        assert_eq!(ids(&a, &cfg(), &State::new()), [1, 2, 3]);
         let only_cutoff = SearchConfig {
             missing: false,
             ..cfg()
         };
-        assert_eq!(ids(&a, &only_cutoff, &Records::new()), [3, 1]);
+        assert_eq!(ids(&a, &only_cutoff, &State::new()), [3, 1]);
     }
 
     #[test]
     fn one_command_per_arr_with_every_id_and_a_reason() {
         let mut wanted = missing([11, 12]);
         wanted.push(item(13, WantedReason::CutoffUnmet));
-        let state = Records::from([searched(12, NOW - 9 * DAY)]);
+        let state = State::from_iter([searched(12, NOW - 9 * DAY)]);
         let a = arr(ArrKind::Radarr, wanted, 0);
         let (action, records) = search_arr(&a, &cfg(), &state, NOW).unwrap();
         assert_eq!(action.kind, ActionKind::Search);
@@ -324,7 +320,13 @@ mod tests {
         );
         let got: Vec<(i64, &str, Epoch)> = records
             .iter()
-            .map(|r| (r.media_id, r.reason.as_str(), r.searched_at))
+            .map(|r| {
+                (
+                    r.media_id,
+                    r.reason.map_or("", WantedReason::as_str),
+                    r.searched_at,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -366,7 +368,7 @@ mod tests {
             }],
         };
         let plan = |config: &Config, s: &Snapshot, scope: &crate::decide::Scope| {
-            crate::decide::decide(s, &Records::new(), config, scope, NOW)
+            crate::decide::decide(s, &State::new(), config, scope, NOW)
         };
         let all = crate::decide::Scope::default();
         let on = config_with_search(Some(cfg()));

@@ -7,9 +7,8 @@
 use super::Managed;
 use super::scope::Scope;
 use crate::config::{Config, PrivatePolicy};
-use crate::model::{Snapshot, Status};
-use crate::state::Epoch;
-use crate::state::Records;
+use crate::model::{Epoch, Snapshot, Status, TrackedState};
+use crate::state::State;
 
 /// Seconds between two history look-ups of one torrent.
 pub const HISTORY_RECHECK_SECS: i64 = 3600;
@@ -91,13 +90,12 @@ fn spread(every: i64, hash: &str) -> i64 {
 /// Looks at the torrent lists and queues already in `snapshot` and says which details to fetch.
 pub fn details_needed(
     snapshot: &Snapshot,
-    state: &Records,
+    state: &State,
     config: &Config,
     scope: &Scope,
     now: Epoch,
 ) -> DetailRequests {
     let mut out = DetailRequests::default();
-    let index = super::index::TorrentIndex::new(state);
     for inst in snapshot
         .instances
         .iter()
@@ -113,10 +111,10 @@ pub fn details_needed(
                 continue;
             }
             let Some(arr) = m.snapshot else { continue };
-            let prev = index.get(&inst.name, &t.hash);
+            let prev = state.torrent(&inst.name, &t.hash);
             let queued = arr.queue.get(&t.download_id());
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
-                || queued.is_some_and(|q| q.tracked_state == "imported");
+                || queued.is_some_and(|q| q.tracked_state == TrackedState::Imported);
             let health = &m.config.health;
             if health.remove_unregistered
                 && let Some(due) = trackers_due(t, prev, health.tracker_recheck, now)

@@ -1,4 +1,5 @@
-//! Unit tests of `decide()`: one block per rule of CONTRACT section 3.
+//! Unit tests of `decide()`: one block per rule (README, "What one pass does" and "Never
+//! destroy a good download").
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -6,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::config::*;
 use crate::model::*;
-use crate::state::{Intent, Record, Records, TorrentRecord};
+use crate::state::{Intent, Record, State, TorrentRecord};
 
 pub(super) const NOW: i64 = 1_800_000_000;
 const MIN: i64 = 60;
@@ -63,7 +64,7 @@ fn arr_cfg(name: &str, kind: ArrKind, category: &str) -> ArrConfig {
     ArrConfig {
         name: name.into(),
         kind,
-        url: "http://127.0.0.1:7878".into(),
+        url: "http://127.0.0.1:7878".parse().unwrap(),
         api_key_source: SecretSource::Literal("k".into()),
         api_key: Secret::new("k"),
         category: category.into(),
@@ -78,7 +79,7 @@ fn arr_cfg(name: &str, kind: ArrKind, category: &str) -> ArrConfig {
 fn qbit_cfg(name: &str) -> QbitConfig {
     QbitConfig {
         name: name.into(),
-        url: "http://127.0.0.1:8080".into(),
+        url: "http://127.0.0.1:8080".parse().unwrap(),
         username: "admin".into(),
         password_source: SecretSource::Literal("p".into()),
         password: Secret::new("p"),
@@ -205,7 +206,6 @@ pub(super) fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSn
         name: name.into(),
         kind,
         reachable: true,
-        version: Some("5.0".into()),
         error: None,
         queue: queue
             .into_iter()
@@ -240,26 +240,24 @@ pub(super) fn snap(torrents: Vec<Torrent>, queue: Vec<QueueDownload>) -> Snapsho
     }
 }
 
-fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> Records {
+fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> State {
     let mut r = TorrentRecord::new(&TorrentKey::new("main", hash), NOW - DAY);
     r.completed = 100;
     r.progress_at = NOW - DAY;
     f(&mut r);
-    let rec = Record::Torrent(Box::new(r));
-    Records::from([(rec.key(), rec)])
+    State::from_iter([Record::Torrent(Box::new(r))])
 }
 
 /// The records an earlier pass, `ago` seconds before NOW, left after seeing `s` (its runs
 /// of passes, such as the stall clock, start then).
-fn earlier(s: &Snapshot, ago: i64) -> Records {
-    decide(s, &Records::new(), &config(), &Scope::default(), NOW - ago)
+fn earlier(s: &Snapshot, ago: i64) -> State {
+    decide(s, &State::new(), &config(), &Scope::default(), NOW - ago)
         .records
         .into_iter()
-        .map(|r| (r.key(), r))
         .collect()
 }
 
-fn run(s: &Snapshot, state: &Records) -> Plan {
+fn run(s: &Snapshot, state: &State) -> Plan {
     decide(s, state, &config(), &Scope::default(), NOW)
 }
 
@@ -425,7 +423,7 @@ fn unregistered_tracker_fails_but_tracker_down_does_not() {
             instances: vec![inst],
             arrs: snap(vec![], vec![]).arrs,
         };
-        let plan = run(&s, &Records::new());
+        let plan = run(&s, &State::new());
         assert_eq!(!plan.actions.is_empty(), fails, "{msg}");
         if fails {
             assert_eq!(plan.actions[0].reason, format!("tracker says: {msg}"));
@@ -455,7 +453,7 @@ fn blocked_extension_fails_on_first_pass() {
         instances: vec![inst],
         arrs: snap(vec![], vec![]).arrs,
     };
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &State::new());
     assert_eq!(only(&plan).reason, "blocked file extension: x/Setup.EXE");
     assert!(rec_of(&plan, H1).files_checked);
 }
@@ -475,7 +473,7 @@ fn unselected_blocked_file_is_ignored() {
         instances: vec![inst],
         arrs: snap(vec![], vec![]).arrs,
     };
-    assert!(run(&s, &Records::new()).actions.is_empty());
+    assert!(run(&s, &State::new()).actions.is_empty());
 }
 
 #[test]
@@ -483,7 +481,7 @@ fn errored_torrent_is_rechecked_once_then_failed() {
     let mut t = torrent(H1);
     t.status = Status::MissingFiles;
     t.state = "missingFiles".into();
-    let first = run(&snap(vec![t.clone()], vec![]), &Records::new());
+    let first = run(&snap(vec![t.clone()], vec![]), &State::new());
     assert_eq!(only(&first).kind, ActionKind::Recheck);
     let state = record(H1, |r| r.rechecked_at = Some(NOW - 10 * MIN));
     let second = run(&snap(vec![t], vec![]), &state);
@@ -497,7 +495,7 @@ fn import_is_sent_once_then_again_only_after_failed_import_after() {
         vec![complete(H1)],
         vec![queued(H1, &[3], "importPending".to_lowercase().as_str())],
     );
-    let first = run(&s, &Records::new());
+    let first = run(&s, &State::new());
     let a = only(&first);
     assert_eq!(a.kind, ActionKind::Import);
     assert_eq!(
@@ -530,7 +528,7 @@ fn import_intent_of_a_crashed_pass_counts_as_sent() {
     let state = record(H1, |r| {
         r.completed = 1000;
         r.intent = Some(Intent {
-            action: "import".into(),
+            action: ActionKind::Import,
             at: NOW - 5 * MIN,
             run_id: "r".into(),
         })
@@ -547,7 +545,7 @@ fn import_blocked_for_too_long_fails_through_the_arr() {
     let mut q = queued(H1, &[9], "importblocked");
     q.messages = vec!["Sample file detected".into()];
     let s = snap(vec![complete(H1)], vec![q]);
-    let fresh = run(&s, &Records::new());
+    let fresh = run(&s, &State::new());
     assert_eq!(
         only(&fresh).kind,
         ActionKind::Import,
@@ -605,7 +603,11 @@ fn import_problems_another_release_would_not_fix_ask_for_attention_and_never_fai
         let a = only(&plan);
         assert_eq!(a.kind, ActionKind::Attention, "{message}");
         assert_eq!(a.reason, message);
-        assert!(a.skip.as_deref().is_some_and(|s| s.contains("not failed")));
+        assert!(
+            a.skip_reason()
+                .as_deref()
+                .is_some_and(|s| s.contains("not failed"))
+        );
         assert_eq!(plan.deletions(), 0);
         assert_eq!(rec_of(&plan, H1).attention_since, Some(NOW));
     }
@@ -639,12 +641,12 @@ fn an_import_scan_of_the_whole_save_folder_is_never_sent() {
     t.save_path = "/downloads".into();
     let plan = run(
         &snap(vec![t], vec![queued(H1, &[9], "importpending")]),
-        &Records::new(),
+        &State::new(),
     );
     let a = only(&plan);
     assert_eq!(a.kind, ActionKind::Import);
     assert!(
-        a.skip
+        a.skip_reason()
             .as_deref()
             .is_some_and(|s| s.contains("whole save folder")),
         "{a:?}"
@@ -758,7 +760,7 @@ fn seeding_mode_all_needs_both_goals() {
 fn history_import_event_marks_imported() {
     let mut s = snap(vec![complete(H1)], vec![]);
     s.arrs[0].history.insert(H1.to_ascii_uppercase(), true);
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &State::new());
     let rec = rec_of(&plan, H1);
     assert_eq!(rec.imported_at, Some(NOW));
     assert_eq!(rec.history_checked_at, Some(NOW));
@@ -783,7 +785,7 @@ fn protected_torrent_gets_no_action() {
     let mut t = stalled(H1, 5 * HOUR);
     t.tags = vec!["sweeparr-keep".into()];
     assert!(
-        run(&snap(vec![t], vec![]), &Records::new())
+        run(&snap(vec![t], vec![]), &State::new())
             .actions
             .is_empty()
     );
@@ -794,7 +796,7 @@ fn young_torrent_gets_no_health_verdict_but_is_imported() {
     let mut t = stalled(H1, 5 * HOUR);
     t.added_on = NOW - 5 * MIN;
     assert!(
-        run(&snap(vec![t], vec![]), &Records::new())
+        run(&snap(vec![t], vec![]), &State::new())
             .actions
             .is_empty()
     );
@@ -802,7 +804,7 @@ fn young_torrent_gets_no_health_verdict_but_is_imported() {
     c.added_on = NOW - MIN;
     let plan = run(
         &snap(vec![c], vec![queued(H2, &[1], "importpending")]),
-        &Records::new(),
+        &State::new(),
     );
     assert_eq!(only(&plan).kind, ActionKind::Import);
 }
@@ -811,7 +813,7 @@ fn young_torrent_gets_no_health_verdict_but_is_imported() {
 fn unmanaged_torrent_is_left_alone() {
     let mut t = stalled(H1, 5 * HOUR);
     t.category = "linux-isos".into();
-    let plan = run(&snap(vec![t], vec![]), &Records::new());
+    let plan = run(&snap(vec![t], vec![]), &State::new());
     assert!(plan.actions.is_empty());
     assert!(plan.records.is_empty());
 }
@@ -861,7 +863,7 @@ fn same_hash_on_two_instances_is_two_torrents() {
         ],
         arrs: snap(vec![], vec![]).arrs,
     };
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &State::new());
     let keys: Vec<String> = plan.records.iter().map(Record::key).collect();
     assert_eq!(
         keys,
@@ -917,12 +919,8 @@ fn circuit_breaker_skips_every_deletion_over_the_limit() {
     let plan = decide(&s, &earlier(&s, 5 * HOUR), &cfg, &Scope::default(), NOW);
     assert!(plan.circuit_open);
     assert_eq!(plan.deletions(), 3);
-    assert!(
-        plan.actions
-            .iter()
-            .all(|a| a.skip.as_deref()
-                == Some("circuit open: 3 deletions planned > max_deletions 2"))
-    );
+    assert!(plan.actions.iter().all(|a| a.skip_reason().as_deref()
+        == Some("circuit open: 3 deletions planned > max_deletions 2")));
     cfg.run.max_deletions = 3;
     let plan = decide(&s, &earlier(&s, 5 * HOUR), &cfg, &Scope::default(), NOW);
     assert!(!plan.circuit_open && plan.actions.iter().all(|a| a.skip.is_none()));
@@ -980,7 +978,7 @@ fn gone_torrent_record_starts_its_expiry() {
     // A second pass changes nothing more.
     let again = run(
         &snap(vec![], vec![]),
-        &Records::from([(plan.records[0].key(), plan.records[0].clone())]),
+        &State::from_iter([plan.records[0].clone()]),
     );
     assert!(again.records.is_empty());
 }
@@ -988,9 +986,9 @@ fn gone_torrent_record_starts_its_expiry() {
 #[test]
 fn steady_state_writes_no_record() {
     let s = snap(vec![torrent(H1), complete(H2)], vec![]);
-    let first = run(&s, &Records::new());
+    let first = run(&s, &State::new());
     assert_eq!(first.records.len(), 2);
-    let state: Records = first.records.iter().map(|r| (r.key(), r.clone())).collect();
+    let state: State = first.records.iter().cloned().collect();
     let mut s2 = s.clone();
     s2.arrs[0].history.clear();
     let second = decide(&s2, &state, &config(), &Scope::default(), NOW + 300);
@@ -1001,7 +999,7 @@ fn steady_state_writes_no_record() {
 fn missing_categories_are_created_except_in_hash_runs() {
     let mut s = snap(vec![], vec![]);
     s.instances[0].categories = vec!["radarr".into()];
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &State::new());
     let a = only(&plan);
     assert_eq!(a.kind, ActionKind::CreateCategory);
     assert_eq!(
@@ -1012,7 +1010,7 @@ fn missing_categories_are_created_except_in_hash_runs() {
     );
     let hook = decide(
         &s,
-        &Records::new(),
+        &State::new(),
         &config(),
         &Scope::new([H1], Vec::<String>::new()),
         NOW,
@@ -1133,7 +1131,7 @@ fn trackers_are_read_at_most_hourly_and_never_for_paused_torrents() {
     };
     let s = snap(vec![paused], vec![]);
     assert!(
-        details_needed(&s, &Records::new(), &cfg, &Scope::default(), NOW)
+        details_needed(&s, &State::new(), &cfg, &Scope::default(), NOW)
             .trackers
             .is_empty()
     );
@@ -1146,12 +1144,12 @@ fn the_tracker_flags_of_5_2_decide_which_lists_are_read() {
         tracker_error: Some(error),
         ..torrent(H1)
     };
-    let needed = |t: Torrent, state: &Records| {
+    let needed = |t: Torrent, state: &State| {
         details_needed(&snap(vec![t], vec![]), state, &cfg, &Scope::default(), NOW).trackers
     };
     let key = vec![("main".to_string(), H1.to_string())];
     // No error flagged: never read, even the first time.
-    assert!(needed(flagged(false), &Records::new()).is_empty());
+    assert!(needed(flagged(false), &State::new()).is_empty());
     // A new flag is read at once, even right after a read that showed no failure.
     let read_ok = record(H1, |r| r.trackers_checked_at = Some(NOW - MIN));
     assert_eq!(needed(flagged(true), &read_ok), key);
@@ -1175,7 +1173,7 @@ fn tracker_reads_of_one_pass_are_capped_most_overdue_first() {
         .map(|i| torrent(&format!("{i:040x}")))
         .collect();
     let oldest = format!("{:040x}", 7);
-    let mut state = Records::new();
+    let mut state = State::new();
     for t in &torrents {
         let mut r = TorrentRecord::new(&TorrentKey::new("main", &t.hash), NOW - DAY);
         r.trackers_checked_at = Some(if t.hash == oldest {
@@ -1183,8 +1181,7 @@ fn tracker_reads_of_one_pass_are_capped_most_overdue_first() {
         } else {
             NOW - 2 * HOUR
         });
-        let rec = Record::Torrent(Box::new(r));
-        state.insert(rec.key(), rec);
+        state.insert(Record::Torrent(Box::new(r)));
     }
     let mut never = torrent(&format!("{:040x}", 999_999));
     never.name = "new".into();
@@ -1218,7 +1215,7 @@ fn a_read_tracker_list_records_whether_a_tracker_fails() {
         instances: vec![inst],
         arrs: snap(vec![], vec![]).arrs,
     };
-    let plan = run(&s, &Records::new());
+    let plan = run(&s, &State::new());
     assert!(rec_of(&plan, H1).trackers_failing);
     // 5.2+ saying no error clears it without a read.
     let state = record(H1, |r| r.trackers_failing = true);
@@ -1239,7 +1236,7 @@ fn reading_trackers_is_remembered() {
         arrs: snap(vec![], vec![]).arrs,
     };
     assert_eq!(
-        rec_of(&run(&s, &Records::new()), H1).trackers_checked_at,
+        rec_of(&run(&s, &State::new()), H1).trackers_checked_at,
         Some(NOW)
     );
 }
@@ -1269,10 +1266,7 @@ fn a_disconnected_instance_gets_no_health_verdict_and_its_clocks_start_again() {
     assert_eq!((rec.stalled_since, rec.unavailable_since), (None, None));
     // Connected again: the torrent has been watched stalled for no time yet.
     s.instances[0].connection = Connection::Connected;
-    let state = Records::from([(
-        Record::Torrent(Box::new(rec.clone())).key(),
-        Record::Torrent(Box::new(rec.clone())),
-    )]);
+    let state = State::from_iter([Record::Torrent(Box::new(rec.clone()))]);
     assert!(
         run(&s, &state)
             .actions
@@ -1341,7 +1335,7 @@ fn a_slow_download_is_failed_on_its_average_over_the_watched_run() {
     );
     assert!(plan.actions.is_empty());
     // First sight starts the run; another state ends it.
-    let plan = decide(&s(100), &Records::new(), &cfg, &Scope::default(), NOW);
+    let plan = decide(&s(100), &State::new(), &cfg, &Scope::default(), NOW);
     assert_eq!(rec_of(&plan, H1).downloading_since, Some(NOW));
     let paused = Torrent {
         status: Status::PausedDl,
@@ -1370,11 +1364,9 @@ fn a_private_torrent_is_failed_through_the_arr_and_kept_and_never_failed_again()
     let held = vec![queued(H1, &[7], "downloading")];
     let watched = earlier(&snap(vec![private(None)], vec![]), 2 * HOUR);
     let with = |f: fn(&mut TorrentRecord)| {
-        let mut w = watched.clone();
-        if let Some(Record::Torrent(r)) = w.values_mut().next() {
-            f(r);
-        }
-        w
+        let mut r = watched.torrent("main", H1).expect("watched").clone();
+        f(&mut r);
+        State::from_iter([Record::Torrent(Box::new(r))])
     };
     let a = only(&run(
         &snap(vec![private(Some(true))], held.clone()),
@@ -1404,7 +1396,9 @@ fn a_private_torrent_is_failed_through_the_arr_and_kept_and_never_failed_again()
     let plan = run(&snap(vec![private(Some(true))], vec![]), &watched);
     let a = only(&plan);
     assert!(
-        a.skip.as_deref().is_some_and(|s| s.contains("private")),
+        a.skip_reason()
+            .as_deref()
+            .is_some_and(|s| s.contains("private")),
         "{a:?}"
     );
     // Remembered from an earlier read (4.x reads the flag once from the properties).
@@ -1440,7 +1434,7 @@ fn a_private_torrent_is_failed_through_the_arr_and_kept_and_never_failed_again()
         ..complete(H2)
     };
     let unknown = snap(vec![private(None), unknown_complete], vec![]);
-    let req = details_needed(&unknown, &Records::new(), &config(), &Scope::default(), NOW);
+    let req = details_needed(&unknown, &State::new(), &config(), &Scope::default(), NOW);
     assert_eq!(
         req.private,
         vec![
@@ -1512,7 +1506,7 @@ fn files_another_torrent_uses_are_never_deleted() {
 fn the_stall_clock_counts_only_passes_that_watched_it_stalled() {
     // First sight, stalled for hours by qBittorrent's last_activity: the run starts now.
     let s = snap(vec![stalled(H1, 10 * HOUR)], vec![]);
-    let first = run(&s, &Records::new());
+    let first = run(&s, &State::new());
     assert!(first.actions.is_empty(), "{:?}", first.actions);
     assert_eq!(rec_of(&first, H1).stalled_since, Some(NOW));
     // A pass that sees it queued (or stopped, or downloading) ends the run.
@@ -1549,7 +1543,7 @@ fn max_eta_needs_two_passes_over_it() {
     let mut t = torrent(H1);
     t.eta = Some(8 * DAY as u64);
     let s = snap(vec![t], vec![]);
-    let first = run(&s, &Records::new());
+    let first = run(&s, &State::new());
     assert!(first.actions.is_empty(), "one sight is not enough");
     assert_eq!(rec_of(&first, H1).eta_over_since, Some(NOW));
     assert_eq!(only(&run(&s, &earlier(&s, 5 * MIN))).reason, "eta 8d > 7d");
@@ -1571,7 +1565,7 @@ fn a_torrent_the_arr_does_not_hold_is_deleted_directly_only_when_that_is_safe() 
     let plan = run(&s, &fresh);
     assert!(
         only(&plan)
-            .skip
+            .skip_reason()
             .as_deref()
             .is_some_and(|w| w.contains("next pass"))
     );
@@ -1580,7 +1574,7 @@ fn a_torrent_the_arr_does_not_hold_is_deleted_directly_only_when_that_is_safe() 
     let mut unread = s.clone();
     unread.arrs[0].health = ArrHealth::NotRead;
     let plan = run(&unread, &watched);
-    assert_eq!(only(&plan).skip.as_deref(), Some(HEALTH_NOT_READ));
+    assert_eq!(only(&plan).skip, Some(SkipReason::HealthNotRead));
     assert_eq!(plan.needs_health, ["movies".to_string()].into());
     assert_eq!(plan.deletions(), 1, "held back, still shown");
     // A download-client problem, or an unreadable health check: nothing deleted directly.

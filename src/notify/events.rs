@@ -7,13 +7,14 @@
 use std::collections::BTreeSet;
 
 use crate::config::NotifyEvent;
-use crate::decide::fmt;
-use crate::state::record::outage_pk;
-use crate::state::{Epoch, OutageRecord, Record, Records};
+use crate::decide::{ActionKind, SkipReason, fmt};
+use crate::model::Epoch;
+use crate::state::{OutageRecord, State};
 use crate::summary::{Outcome, RunStatus, Summary};
 
 /// What happened, one per line of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// A torrent was removed (failed download, or seeded enough).
     Removed,
@@ -34,15 +35,7 @@ pub enum EventKind {
 impl EventKind {
     /// Name as sent in webhook payloads.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Removed => "removed",
-            EventKind::CircuitOpen => "circuit_open",
-            EventKind::ActionFailed => "action_failed",
-            EventKind::DeadlineReached => "deadline_reached",
-            EventKind::Unreachable => "unreachable",
-            EventKind::Back => "back",
-            EventKind::Attention => "attention",
-        }
+        self.into()
     }
 
     /// The `on = [...]` entry that selects it.
@@ -79,12 +72,7 @@ pub struct Announcement {
 
 /// The events of a pass. `track_outages`: some target listens to `unreachable`, so
 /// outages are remembered (otherwise no outage event and no record at all).
-pub fn announce(
-    summary: &Summary,
-    state: &Records,
-    now: Epoch,
-    track_outages: bool,
-) -> Announcement {
+pub fn announce(summary: &Summary, state: &State, now: Epoch, track_outages: bool) -> Announcement {
     let mut out = Announcement::default();
     for a in &summary.actions {
         let name = if a.instance.is_empty() {
@@ -92,16 +80,20 @@ pub fn announce(
         } else {
             format!("{} ({})", a.name, a.instance)
         };
-        match (a.kind.as_str(), a.outcome) {
-            ("fail", Outcome::Done) => out.push(
+        match (a.kind, a.outcome) {
+            (ActionKind::Fail, Outcome::Done) => out.push(
                 EventKind::Removed,
                 format!("removed failed download {name}: {}", a.reason),
             ),
-            ("remove", Outcome::Done) => out.push(
+            (ActionKind::Remove, Outcome::Done) => out.push(
                 EventKind::Removed,
                 format!("removed seeded torrent {name}: {}", a.reason),
             ),
-            ("attention", Outcome::Skipped)
+            (ActionKind::Delete, Outcome::Done) => out.push(
+                EventKind::Removed,
+                format!("removed torrent {name} by a rule: {}", a.reason),
+            ),
+            (ActionKind::Attention, Outcome::Skipped)
                 if !told_before(state, &a.instance, a.hash.as_deref()) =>
             {
                 out.push(
@@ -112,8 +104,11 @@ pub fn announce(
             (kind, Outcome::Failed) => out.push(
                 EventKind::ActionFailed,
                 format!(
-                    "{kind} {name} failed: {}",
-                    a.error.as_deref().unwrap_or("unknown error")
+                    "{} {name} failed: {}",
+                    kind.as_str(),
+                    a.error
+                        .as_ref()
+                        .map_or_else(|| "unknown error".to_string(), ToString::to_string)
                 ),
             ),
             _ => {}
@@ -122,7 +117,7 @@ pub fn announce(
     let unsent = summary
         .actions
         .iter()
-        .filter(|a| a.outcome == Outcome::Skipped && a.error.as_deref() == Some("deadline reached"))
+        .filter(|a| a.skipped_for(|why| *why == SkipReason::DeadlineReached))
         .count();
     if unsent > 0 {
         out.push(
@@ -134,8 +129,12 @@ pub fn announce(
         let why = summary
             .actions
             .iter()
-            .find_map(|a| a.error.as_deref().filter(|e| e.starts_with("circuit open")))
-            .unwrap_or("circuit open: too many deletions planned");
+            .find(|a| a.skipped_for(|why| matches!(why, SkipReason::CircuitOpen { .. })))
+            .and_then(|a| a.error.as_ref())
+            .map_or_else(
+                || "circuit open: too many deletions planned".to_string(),
+                ToString::to_string,
+            );
         out.push(
             EventKind::CircuitOpen,
             format!("{why}; nothing was removed"),
@@ -161,7 +160,7 @@ impl Announcement {
     }
 }
 
-fn outages(summary: &Summary, state: &Records, now: Epoch, out: &mut Announcement) {
+fn outages(summary: &Summary, state: &State, now: Epoch, out: &mut Announcement) {
     let targets = summary
         .instances
         .iter()
@@ -188,10 +187,7 @@ fn outages(summary: &Summary, state: &Records, now: Epoch, out: &mut Announcemen
         if !seen.insert(target.clone()) {
             continue;
         }
-        let known = match state.get(&outage_pk(&target)) {
-            Some(Record::Outage(o)) => Some(o),
-            _ => None,
-        };
+        let known = state.outage(&target);
         let error = error.clone().unwrap_or_else(|| "unknown error".into());
         let detail = detail(&error, what, name);
         match (reachable, known) {
@@ -228,7 +224,7 @@ fn outages(summary: &Summary, state: &Records, now: Epoch, out: &mut Announcemen
                         ),
                     );
                 }
-                out.ended.push(outage_pk(&target));
+                out.ended.push(o.key());
             }
             (true, None) => {}
         }
@@ -237,12 +233,11 @@ fn outages(summary: &Summary, state: &Records, now: Epoch, out: &mut Announcemen
 
 /// The error without the prefix naming the instance or Arr again (the line names it).
 /// True when the torrent already needed attention before this pass (so it was told).
-fn told_before(state: &Records, instance: &str, hash: Option<&str>) -> bool {
+fn told_before(state: &State, instance: &str, hash: Option<&str>) -> bool {
     hash.is_some_and(|hash| {
-        matches!(
-            state.get(&crate::state::record::torrent_pk(instance, hash)),
-            Some(Record::Torrent(r)) if r.attention_since.is_some()
-        )
+        state
+            .torrent(instance, hash)
+            .is_some_and(|r| r.attention_since.is_some())
     })
 }
 

@@ -24,7 +24,8 @@ pub use events::{Announcement, Event, EventKind, announce};
 pub use message::{Message, Severity, message};
 
 use crate::config::{NotifyConfig, NotifyEvent, NotifyKind};
-use crate::state::{Epoch, Record, Records};
+use crate::model::Epoch;
+use crate::state::{Record, State};
 use crate::summary::Summary;
 
 /// Longest one notification may take (less when the pass deadline is nearer).
@@ -81,7 +82,7 @@ pub struct NotifyOutcome {
 pub async fn notify(
     targets: &[NotifyConfig],
     summary: &Summary,
-    state: &Records,
+    state: &State,
     now: Epoch,
     deadline: Instant,
 ) -> NotifyOutcome {

@@ -5,9 +5,13 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::*;
+use crate::act::ActionError;
 use crate::config::{NotifyConfig, NotifyEvent, NotifyKind, Secret, SecretSource};
+use crate::decide::{ActionKind, SkipReason};
 use crate::state::OutageRecord;
-use crate::summary::{ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus};
+use crate::summary::{
+    ActionProblem, ActionSummary, ArrSummary, InstanceSummary, Outcome, RunStatus,
+};
 
 const NOW: Epoch = 1_800_000_000;
 
@@ -30,31 +34,45 @@ fn summary() -> Summary {
     s
 }
 
-fn action(kind: &str, name: &str, outcome: Outcome, error: Option<&str>) -> ActionSummary {
+fn action(
+    kind: ActionKind,
+    name: &str,
+    outcome: Outcome,
+    error: Option<ActionProblem>,
+) -> ActionSummary {
     ActionSummary {
-        kind: kind.into(),
+        kind,
         instance: "main".into(),
         hash: Some("ab".repeat(20)),
         name: name.into(),
         arr: Some("movies".into()),
         reason: "stalled 45m > 30m".into(),
         outcome,
-        error: error.map(Into::into),
+        error,
     }
+}
+
+/// A failure: the plan named an Arr the pass has no client for.
+fn no_arr(name: &str) -> Option<ActionProblem> {
+    Some(ActionProblem::Failed(ActionError::NoArr(name.into())))
+}
+
+fn skipped(why: SkipReason) -> Option<ActionProblem> {
+    Some(ActionProblem::Skipped(why))
 }
 
 fn kinds(a: &Announcement) -> Vec<EventKind> {
     a.events.iter().map(|e| e.kind).collect()
 }
 
-fn outage(target: &str, since: Epoch, announced: bool) -> (String, Record) {
+fn outage(target: &str, since: Epoch, announced: bool) -> Record {
     let o = OutageRecord {
         target: target.into(),
         since,
         error: "connection refused".into(),
         announced,
     };
-    (Record::Outage(o.clone()).key(), Record::Outage(o))
+    Record::Outage(o)
 }
 
 fn target(kind: NotifyKind, url: &str, on: &[NotifyEvent]) -> NotifyConfig {
@@ -72,19 +90,24 @@ fn target(kind: NotifyKind, url: &str, on: &[NotifyEvent]) -> NotifyConfig {
 fn done_removals_failed_actions_and_an_open_circuit_are_announced_planned_ones_are_not() {
     let mut s = summary();
     s.actions = vec![
-        action("fail", "Stalled.Movie", Outcome::Done, None),
-        action("remove", "Seeded.Movie", Outcome::Done, None),
-        action("import", "Done.Movie", Outcome::Failed, Some("HTTP 500")),
-        action("fail", "Other.Movie", Outcome::Planned, None),
-        action("tag", "Tagged.Movie", Outcome::Done, None),
+        action(ActionKind::Fail, "Stalled.Movie", Outcome::Done, None),
+        action(ActionKind::Remove, "Seeded.Movie", Outcome::Done, None),
         action(
-            "remove",
+            ActionKind::Import,
+            "Done.Movie",
+            Outcome::Failed,
+            no_arr("movies"),
+        ),
+        action(ActionKind::Fail, "Other.Movie", Outcome::Planned, None),
+        action(ActionKind::Tag, "Tagged.Movie", Outcome::Done, None),
+        action(
+            ActionKind::Remove,
             "Late.Movie",
             Outcome::Skipped,
-            Some("deadline reached"),
+            skipped(SkipReason::DeadlineReached),
         ),
     ];
-    let a = announce(&s, &Records::new(), NOW, true);
+    let a = announce(&s, &State::new(), NOW, true);
     assert_eq!(
         kinds(&a),
         [
@@ -105,24 +128,58 @@ fn done_removals_failed_actions_and_an_open_circuit_are_announced_planned_ones_a
     );
     assert_eq!(
         a.events[2].text,
-        "import Done.Movie (main) failed: HTTP 500"
+        "import Done.Movie (main) failed: no client for arr movies"
     );
     assert!(a.outages.is_empty() && a.ended.is_empty());
 
     let why = "circuit open: 30 deletions planned > max_deletions 25";
     s.status = RunStatus::CircuitOpen;
-    s.actions = vec![action("fail", "X", Outcome::Skipped, Some(why))];
-    let a = announce(&s, &Records::new(), NOW, true);
+    let circuit = SkipReason::CircuitOpen {
+        planned: 30,
+        max: 25,
+    };
+    s.actions = vec![action(
+        ActionKind::Fail,
+        "X",
+        Outcome::Skipped,
+        skipped(circuit),
+    )];
+    let a = announce(&s, &State::new(), NOW, true);
     assert_eq!(kinds(&a), [EventKind::CircuitOpen]);
     assert_eq!(a.events[0].text, format!("{why}; nothing was removed"));
 }
 
 #[test]
+fn a_torrent_a_rule_deleted_is_announced_as_removed() {
+    let mut s = summary();
+    s.actions = vec![
+        action(ActionKind::Delete, "Old.Movie", Outcome::Done, None),
+        action(ActionKind::Delete, "Planned.Movie", Outcome::Planned, None),
+    ];
+    let a = announce(&s, &State::new(), NOW, true);
+    assert_eq!(kinds(&a), [EventKind::Removed]);
+    assert_eq!(
+        a.events[0].text,
+        "removed torrent Old.Movie (main) by a rule: stalled 45m > 30m"
+    );
+    assert_eq!(
+        a.for_target(&[NotifyEvent::Destructive]).len(),
+        1,
+        "a rule's deletion is destructive"
+    );
+}
+
+#[test]
 fn a_quiet_pass_announces_nothing() {
     let mut s = summary();
-    s.actions = vec![action("import", "Done.Movie", Outcome::Done, None)];
+    s.actions = vec![action(
+        ActionKind::Import,
+        "Done.Movie",
+        Outcome::Done,
+        None,
+    )];
     assert_eq!(
-        announce(&s, &Records::new(), NOW, true),
+        announce(&s, &State::new(), NOW, true),
         Announcement::default()
     );
 }
@@ -134,7 +191,7 @@ fn an_outage_is_announced_when_it_starts_and_when_it_ends_only() {
     down.arrs[0].error = Some("arr movies: unreachable: connection refused".into());
 
     // First pass that sees it: announced, remembered.
-    let first = announce(&down, &Records::new(), NOW, true);
+    let first = announce(&down, &State::new(), NOW, true);
     assert_eq!(kinds(&first), [EventKind::Unreachable]);
     assert_eq!(
         first.events[0].text,
@@ -146,11 +203,11 @@ fn an_outage_is_announced_when_it_starts_and_when_it_ends_only() {
     assert!(!first.outages[0].announced);
 
     // Still down, already announced: nothing.
-    let state = Records::from([outage("arr.movies", NOW - 600, true)]);
+    let state = State::from_iter([outage("arr.movies", NOW - 600, true)]);
     assert_eq!(announce(&down, &state, NOW, true), Announcement::default());
 
     // Still down, never delivered: told again, with how long.
-    let state = Records::from([outage("arr.movies", NOW - 600, false)]);
+    let state = State::from_iter([outage("arr.movies", NOW - 600, false)]);
     let again = announce(&down, &state, NOW, true);
     assert_eq!(kinds(&again), [EventKind::Unreachable]);
     assert!(
@@ -161,7 +218,7 @@ fn an_outage_is_announced_when_it_starts_and_when_it_ends_only() {
     assert_eq!(again.outages[0].since, NOW - 600);
 
     // Back: told once, record dropped.
-    let state = Records::from([outage("arr.movies", NOW - 7200, true)]);
+    let state = State::from_iter([outage("arr.movies", NOW - 7200, true)]);
     let back = announce(&summary(), &state, NOW, true);
     assert_eq!(kinds(&back), [EventKind::Back]);
     assert_eq!(
@@ -171,7 +228,7 @@ fn an_outage_is_announced_when_it_starts_and_when_it_ends_only() {
     assert_eq!(back.ended, ["outage#arr.movies"]);
 
     // Back before anyone heard of it: dropped silently.
-    let state = Records::from([outage("qbit.main", NOW - 60, false)]);
+    let state = State::from_iter([outage("qbit.main", NOW - 60, false)]);
     let quiet = announce(&summary(), &state, NOW, true);
     assert!(quiet.events.is_empty());
     assert_eq!(quiet.ended, ["outage#qbit.main"]);
@@ -183,7 +240,7 @@ fn an_instance_outage_names_the_instance_once() {
     down.instances[0].reachable = false;
     down.instances[0].error =
         Some("qBittorrent instance 'main' is unreachable: connection failed".into());
-    let a = announce(&down, &Records::new(), NOW, true);
+    let a = announce(&down, &State::new(), NOW, true);
     assert_eq!(
         a.events[0].text,
         "instance main unreachable: connection failed"
@@ -200,7 +257,7 @@ fn outages_are_not_tracked_when_no_target_listens_to_them() {
     let mut down = summary();
     down.instances[0].reachable = false;
     assert_eq!(
-        announce(&down, &Records::new(), NOW, false),
+        announce(&down, &State::new(), NOW, false),
         Announcement::default()
     );
 }
@@ -210,10 +267,10 @@ fn each_target_hears_only_what_it_listens_to() {
     let mut s = summary();
     s.instances[0].reachable = false;
     s.actions = vec![
-        action("fail", "A", Outcome::Done, None),
-        action("import", "B", Outcome::Failed, Some("boom")),
+        action(ActionKind::Fail, "A", Outcome::Done, None),
+        action(ActionKind::Import, "B", Outcome::Failed, no_arr("movies")),
     ];
-    let a = announce(&s, &Records::new(), NOW, true);
+    let a = announce(&s, &State::new(), NOW, true);
     let heard = |on: &[NotifyEvent]| -> Vec<EventKind> {
         a.for_target(on).iter().map(|e| e.kind).collect()
     };
@@ -335,7 +392,7 @@ async fn a_refusing_target_is_counted_and_the_outage_stays_unannounced() {
     let mut down = summary();
     down.instances[0].reachable = false;
     let deadline = Instant::now() + std::time::Duration::from_secs(5);
-    let out = notify(&targets, &down, &Records::new(), NOW, deadline).await;
+    let out = notify(&targets, &down, &State::new(), NOW, deadline).await;
     assert_eq!((out.sent, out.failed), (0, 1));
     let [Record::Outage(o)] = &out.put[..] else {
         panic!("{:?}", out.put)
@@ -344,7 +401,7 @@ async fn a_refusing_target_is_counted_and_the_outage_stays_unannounced() {
     assert!(!o.announced, "no target accepted it: told again next pass");
 
     // No target at all: nothing tracked.
-    let none = notify(&[], &down, &Records::new(), NOW, deadline).await;
+    let none = notify(&[], &down, &State::new(), NOW, deadline).await;
     assert_eq!(none, NotifyOutcome::default());
 }
 
@@ -352,12 +409,14 @@ async fn a_refusing_target_is_counted_and_the_outage_stays_unannounced() {
 fn a_download_that_needs_attention_is_told_once() {
     let mut s = summary();
     s.actions = vec![action(
-        "attention",
+        ActionKind::Attention,
         "Movie",
         Outcome::Skipped,
-        Some("another release would not import either"),
+        skipped(SkipReason::Held(
+            "another release would not import either".into(),
+        )),
     )];
-    let first = events::announce(&s, &Records::new(), NOW, false);
+    let first = events::announce(&s, &State::new(), NOW, false);
     assert_eq!(kinds(&first), [EventKind::Attention]);
     assert!(first.events[0].text.contains("needs attention"));
     assert_eq!(
@@ -372,7 +431,6 @@ fn a_download_that_needs_attention_is_told_once() {
         NOW - 600,
     );
     rec.attention_since = Some(NOW - 300);
-    let rec = Record::Torrent(Box::new(rec));
-    let state = Records::from([(rec.key(), rec)]);
+    let state = State::from_iter([Record::Torrent(Box::new(rec))]);
     assert!(events::announce(&s, &state, NOW, false).events.is_empty());
 }

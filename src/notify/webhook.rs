@@ -6,7 +6,7 @@ use super::events::Event;
 use super::message::Message;
 use crate::summary::Summary;
 
-/// The JSON POSTed: every summary field (CONTRACT section 6) plus `events`
+/// The JSON POSTed: every summary field (README, "Summary JSON") plus `events`
 /// (`[{kind, category, text}]`), `title` and `message`.
 pub fn body(summary: &Summary, events: &[&Event], msg: &Message) -> Value {
     let mut value = serde_json::to_value(summary).unwrap_or_else(|_| json!({}));

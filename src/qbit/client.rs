@@ -125,15 +125,8 @@ impl QbitClient {
             instance: cfg.name.clone(),
             reason,
         };
-        let base = cfg.url.trim().trim_end_matches('/').to_string();
-        let url = reqwest::Url::parse(&base)
-            .map_err(|e| config_error(format!("url is not a valid URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(config_error(format!(
-                "url must start with http:// or https://, not {}://",
-                url.scheme()
-            )));
-        }
+        // Checked when the config was loaded (config::BaseUrl).
+        let base = cfg.url.as_str().to_string();
         let auth = if cfg.uses_api_key() {
             Auth::ApiKey(cfg.api_key.clone())
         } else {
@@ -573,16 +566,31 @@ impl QbitClient {
         params: &[(&str, &str)],
     ) -> Result<reqwest::Response, QbitError> {
         let url = format!("{}/api/v2/{endpoint}", self.base);
-        let mut builder = match verb {
-            Verb::Get if params.is_empty() => self.http.get(&url),
-            Verb::Get => self.http.get(&url).query(params),
-            Verb::Post => self.http.post(&url).form(params),
+        let build = || {
+            let builder = match verb {
+                Verb::Get if params.is_empty() => self.http.get(&url),
+                Verb::Get => self.http.get(&url).query(params),
+                Verb::Post => self.http.post(&url).form(params),
+            };
+            match &self.bearer {
+                Some(bearer) => builder.header(AUTHORIZATION, bearer.clone()),
+                None => builder,
+            }
         };
-        if let Some(bearer) = &self.bearer {
-            builder = builder.header(AUTHORIZATION, bearer.clone());
-        }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        builder.send().await.map_err(|e| QbitError::Unreachable {
+        let mut sent = build().send().await;
+        // qBittorrent may close a kept-alive connection just as the next request goes out on
+        // it: no answer began, so a read (GET) is sent once more on a new connection. A POST
+        // is never sent twice.
+        if verb == Verb::Get
+            && let Err(e) = &sent
+            && closed_before_answer(e)
+        {
+            debug!(instance = %self.instance, endpoint, "connection closed before the answer; sending again");
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            sent = build().send().await;
+        }
+        sent.map_err(|e| QbitError::Unreachable {
             instance: self.instance.clone(),
             reason: format!("{endpoint}: {}", describe(e)),
         })
@@ -640,4 +648,19 @@ impl QbitClient {
             reason: reason.to_string(),
         }
     }
+}
+
+/// True when a request failed because the server closed the connection before any answer
+/// began (hyper's "connection closed before message completed").
+fn closed_before_answer(err: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        if e.to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }

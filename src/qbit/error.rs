@@ -2,9 +2,6 @@
 //! unreachable, its password is wrong, it banned us, an endpoint failed); every message names
 //! the instance and, where there is one, the endpoint. None carries a password or a cookie.
 
-/// Longest server reply kept in [`QbitError::Http`].
-const SNIPPET_CHARS: usize = 200;
-
 /// What went wrong talking to one qBittorrent instance.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QbitError {
@@ -121,19 +118,7 @@ impl QbitError {
     }
 }
 
-/// The first [`SNIPPET_CHARS`] characters of a reply body, on one line.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text
-        .chars()
-        .take(SNIPPET_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > SNIPPET_CHARS {
-        out.push('…');
-    }
-    out.trim().to_string()
-}
+pub(crate) use crate::net::snippet;
 
 /// Describes a transport error without its URL, following the chain of causes.
 pub(crate) fn describe(err: reqwest::Error) -> String {
@@ -154,17 +139,6 @@ pub(crate) fn describe(err: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippet_is_cut_and_flattened() {
-        let long = "x".repeat(500);
-        let s = snippet(long.as_bytes());
-        assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
-        assert_eq!(
-            snippet(b"Unable to create\ncategory"),
-            "Unable to create category"
-        );
-    }
 
     #[test]
     fn messages_name_instance_and_endpoint() {

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::wire::WireTorrent;
+use crate::json_stream::Cursor;
 use crate::model::{Connection, Torrent};
 
 /// What one full `sync/maindata` update said.
@@ -88,35 +89,17 @@ enum Step {
     Done,
 }
 
-/// The value being framed: where it starts and what is open.
-#[derive(Debug, Clone, Copy)]
-struct ValueScan {
-    start: usize,
-    depth: usize,
-    in_string: bool,
-    escaped: bool,
-    scalar: bool,
-}
-
 /// Reads a `sync/maindata` reply piece by piece ([`MainDataReader::feed`], then
 /// [`MainDataReader::finish`]).
 #[derive(Debug, Default)]
 pub struct MainDataReader {
-    /// Unread bytes: the value being framed and what follows it.
-    buf: Vec<u8>,
-    /// Next byte of `buf` to look at.
-    pos: usize,
+    cursor: Cursor,
     step: Step,
-    value: Option<ValueScan>,
     /// The member being read.
     key: String,
     /// The hash of the torrent being read.
     hash: String,
     out: MainData,
-}
-
-fn is_json_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 #[derive(Deserialize)]
@@ -129,15 +112,9 @@ impl MainDataReader {
     /// Takes the next piece of the reply. An error is final: the reply is not a maindata
     /// object.
     pub fn feed(&mut self, piece: &[u8]) -> Result<(), String> {
-        self.buf.extend_from_slice(piece);
+        self.cursor.push(piece);
         let result = self.run();
-        // Keep only the value being framed (or nothing).
-        let keep = self.value.map_or(self.pos, |v| v.start);
-        self.buf.drain(..keep);
-        self.pos -= keep;
-        if let Some(v) = &mut self.value {
-            v.start -= keep;
-        }
+        self.cursor.compact();
         result
     }
 
@@ -158,180 +135,105 @@ impl MainDataReader {
     }
 
     fn run(&mut self) -> Result<(), String> {
-        loop {
-            if self.value.is_none() {
-                while self.pos < self.buf.len() && is_json_space(self.buf[self.pos]) {
-                    self.pos += 1;
-                }
-            }
-            let Some(&b) = self.buf.get(self.pos) else {
-                return Ok(());
-            };
+        while let Some(b) = self.cursor.peek() {
             match self.step {
                 Step::Open => {
-                    self.expect(b, b'{', "a JSON object")?;
+                    self.cursor.expect(b, b'{', "a JSON object")?;
                     self.step = Step::Key { first: true };
                 }
                 Step::Key { first } => {
-                    if first && b == b'}' && self.value.is_none() {
-                        self.pos += 1;
+                    if first && b == b'}' && !self.cursor.framing() {
+                        self.cursor.advance();
                         self.step = Step::Done;
                         continue;
                     }
-                    if self.value.is_none() && b != b'"' {
-                        return Err(self.unexpected("a member name"));
+                    if !self.cursor.framing() && b != b'"' {
+                        return Err(self.cursor.unexpected("a member name"));
                     }
-                    let Some((s, e)) = self.scan()? else {
+                    let Some(range) = self.cursor.frame("a value")? else {
                         return Ok(());
                     };
-                    self.key = self.string(s, e, "a member name")?;
+                    self.key = self.string(range, "a member name")?;
                     self.step = Step::Colon;
                 }
                 Step::Colon => {
-                    self.expect(b, b':', "':'")?;
+                    self.cursor.expect(b, b':', "':'")?;
                     self.step = Step::Value;
                 }
-                Step::Value if self.key == "torrents" && b == b'{' && self.value.is_none() => {
-                    self.pos += 1;
+                Step::Value if self.key == "torrents" && b == b'{' && !self.cursor.framing() => {
+                    self.cursor.advance();
                     self.step = Step::HashKey { first: true };
                 }
                 Step::Value => {
-                    let Some((s, e)) = self.scan()? else {
+                    let Some(range) = self.cursor.frame("a value")? else {
                         return Ok(());
                     };
-                    self.member(s, e)?;
+                    self.member(range)?;
                     self.step = Step::AfterValue;
                 }
                 Step::AfterValue => {
                     self.step = match b {
                         b',' => Step::Key { first: false },
                         b'}' => Step::Done,
-                        _ => return Err(self.unexpected("',' or '}' after a member")),
+                        _ => return Err(self.cursor.unexpected("',' or '}' after a member")),
                     };
-                    self.pos += 1;
+                    self.cursor.advance();
                 }
                 Step::HashKey { first } => {
-                    if first && b == b'}' && self.value.is_none() {
-                        self.pos += 1;
+                    if first && b == b'}' && !self.cursor.framing() {
+                        self.cursor.advance();
                         self.step = Step::AfterValue;
                         continue;
                     }
-                    if self.value.is_none() && b != b'"' {
-                        return Err(self.unexpected("a torrent hash"));
+                    if !self.cursor.framing() && b != b'"' {
+                        return Err(self.cursor.unexpected("a torrent hash"));
                     }
-                    let Some((s, e)) = self.scan()? else {
+                    let Some(range) = self.cursor.frame("a value")? else {
                         return Ok(());
                     };
-                    self.hash = self.string(s, e, "a torrent hash")?;
+                    self.hash = self.string(range, "a torrent hash")?;
                     self.step = Step::HashColon;
                 }
                 Step::HashColon => {
-                    self.expect(b, b':', "':' after a torrent hash")?;
+                    self.cursor.expect(b, b':', "':' after a torrent hash")?;
                     self.step = Step::Torrent;
                 }
                 Step::Torrent => {
-                    if self.value.is_none() && b != b'{' {
-                        return Err(self.unexpected("a torrent object"));
+                    if !self.cursor.framing() && b != b'{' {
+                        return Err(self.cursor.unexpected("a torrent object"));
                     }
-                    let Some((s, e)) = self.scan()? else {
+                    let Some(range) = self.cursor.frame("a value")? else {
                         return Ok(());
                     };
-                    self.torrent(s, e)?;
+                    self.torrent(range)?;
                     self.step = Step::AfterTorrent;
                 }
                 Step::AfterTorrent => {
                     self.step = match b {
                         b',' => Step::HashKey { first: false },
                         b'}' => Step::AfterValue,
-                        _ => return Err(self.unexpected("',' or '}' after a torrent")),
+                        _ => return Err(self.cursor.unexpected("',' or '}' after a torrent")),
                     };
-                    self.pos += 1;
+                    self.cursor.advance();
                 }
                 Step::Done => {
                     return Err(format!(
                         "trailing characters after the object: {}",
-                        super::error::snippet(&self.buf[self.pos..])
+                        super::error::snippet(self.cursor.rest())
                     ));
                 }
             }
         }
-    }
-
-    /// Consumes `want` or fails naming what was expected.
-    fn expect(&mut self, b: u8, want: u8, what: &str) -> Result<(), String> {
-        if b != want {
-            return Err(self.unexpected(what));
-        }
-        self.pos += 1;
         Ok(())
     }
 
-    fn unexpected(&self, what: &str) -> String {
-        format!(
-            "expected {what}, found {}",
-            super::error::snippet(&self.buf[self.pos..])
-        )
-    }
-
-    /// Frames the value starting at (or resumed from) `pos`: its byte range once complete,
-    /// `None` when more bytes are needed.
-    fn scan(&mut self) -> Result<Option<(usize, usize)>, String> {
-        let pos = self.pos;
-        let v = self.value.get_or_insert(ValueScan {
-            start: pos,
-            depth: 0,
-            in_string: false,
-            escaped: false,
-            scalar: false,
-        });
-        while self.pos < self.buf.len() {
-            let b = self.buf[self.pos];
-            if v.in_string {
-                if v.escaped {
-                    v.escaped = false;
-                } else if b == b'\\' {
-                    v.escaped = true;
-                } else if b == b'"' {
-                    v.in_string = false;
-                    if v.depth == 0 {
-                        self.pos += 1;
-                        return Ok(self.value.take().map(|v| (v.start, self.pos)));
-                    }
-                }
-            } else if v.scalar {
-                if matches!(b, b',' | b'}' | b']') || is_json_space(b) {
-                    return Ok(self.value.take().map(|v| (v.start, self.pos)));
-                }
-            } else {
-                match b {
-                    b'"' => v.in_string = true,
-                    b'{' | b'[' => v.depth += 1,
-                    b'}' | b']' => {
-                        if v.depth == 0 {
-                            return Err(self.unexpected("a value"));
-                        }
-                        v.depth -= 1;
-                        if v.depth == 0 {
-                            self.pos += 1;
-                            return Ok(self.value.take().map(|v| (v.start, self.pos)));
-                        }
-                    }
-                    _ if v.depth == 0 => v.scalar = true,
-                    _ => {}
-                }
-            }
-            self.pos += 1;
-        }
-        Ok(None)
-    }
-
-    fn string(&self, s: usize, e: usize, what: &str) -> Result<String, String> {
-        serde_json::from_slice(&self.buf[s..e]).map_err(|err| format!("{what}: {err}"))
+    fn string(&self, range: (usize, usize), what: &str) -> Result<String, String> {
+        serde_json::from_slice(self.cursor.bytes(range)).map_err(|err| format!("{what}: {err}"))
     }
 
     /// A complete member other than `torrents`.
-    fn member(&mut self, s: usize, e: usize) -> Result<(), String> {
-        let bytes = &self.buf[s..e];
+    fn member(&mut self, range: (usize, usize)) -> Result<(), String> {
+        let bytes = self.cursor.bytes(range);
         let key = self.key.as_str();
         let what = |err: serde_json::Error| format!("member '{key}': {err}");
         match key {
@@ -372,9 +274,9 @@ impl MainDataReader {
     }
 
     /// A complete torrent object of `torrents`.
-    fn torrent(&mut self, s: usize, e: usize) -> Result<(), String> {
+    fn torrent(&mut self, range: (usize, usize)) -> Result<(), String> {
         let n = self.out.torrents.len();
-        let mut wire: WireTorrent = serde_json::from_slice(&self.buf[s..e])
+        let mut wire: WireTorrent = serde_json::from_slice(self.cursor.bytes(range))
             .map_err(|err| format!("torrent {n} of the list: {err}"))?;
         wire.set_hash(std::mem::take(&mut self.hash));
         let shape = &mut self.out.shape;

@@ -7,9 +7,9 @@
 use cel::{Context, Env, Value};
 use std::sync::Arc;
 
-use crate::decide::observe::tracker_host;
+use crate::model::Epoch;
+use crate::model::tracker_host;
 use crate::model::{Torrent, TorrentFile, Tracker};
-use crate::state::Epoch;
 
 /// Every field name with its CEL type, in the order the README lists them.
 pub const FIELDS: &[(&str, &str)] = &[

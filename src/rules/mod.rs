@@ -17,8 +17,9 @@ pub use action::{RuleAction, ShareLimits};
 pub use expr::{Condition, Uses};
 pub use fields::TorrentView;
 
-/// Which runs a rule takes part in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which runs a rule takes part in (`context`: `scheduled`, `finished`, `any`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RuleContext {
     /// Full runs (no `--hash`): the scheduled pass over every torrent.
     Scheduled,

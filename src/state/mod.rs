@@ -5,12 +5,14 @@
 
 pub mod dynamo;
 pub mod file;
+pub mod memory;
 pub mod record;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+pub use memory::State;
 pub use record::{
     Epoch, InstanceRecord, Intent, LeaseRecord, OutageRecord, Record, RunRecord, SearchRecord,
     TorrentRecord,
@@ -107,29 +109,12 @@ pub async fn open(config: &crate::config::Config) -> Result<Box<dyn Store>, Stor
 }
 
 /// `sweeparr state init` for DynamoDB: creates the table if missing (idempotent) and
-/// enables TTL; returns the exit code.
-pub async fn init_dynamo(config: &crate::config::Config) -> i32 {
-    let result = async {
-        let store = dynamo::DynamoStore::from_config(
-            config.state.table.clone(),
-            config.state.endpoint_url.clone(),
-        )
-        .await?;
-        store.init_table().await
-    }
-    .await;
-    match result {
-        Ok(true) => {
-            println!("created table {}", config.state.table);
-            0
-        }
-        Ok(false) => {
-            println!("table {} already exists", config.state.table);
-            0
-        }
-        Err(e) => {
-            eprintln!("sweeparr: {e}");
-            3
-        }
-    }
+/// enables TTL. True when the table was created, false when it existed.
+pub async fn init_dynamo(config: &crate::config::Config) -> Result<bool, StoreError> {
+    let store = dynamo::DynamoStore::from_config(
+        config.state.table.clone(),
+        config.state.endpoint_url.clone(),
+    )
+    .await?;
+    store.init_table().await
 }

@@ -8,10 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::TorrentKey;
+use crate::model::{ActionKind, RunStatus, TorrentKey, WantedReason};
 
-/// Seconds since the Unix epoch.
-pub type Epoch = i64;
+pub use crate::model::Epoch;
 
 /// How long the record of a torrent that left its (reachable) instance is kept.
 pub const GONE_RETENTION_SECS: i64 = 30 * 24 * 3600;
@@ -20,8 +19,9 @@ pub const GONE_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// mid-pass leaves a trace the next pass reads (see the README, "Crash safety").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
-    /// Action kind as in the summary (`fail`, `remove`, `delete`, `import`, `recheck`).
-    pub action: String,
+    /// Action kind, stored by its summary name (`fail`, `remove`, `delete`, `import`,
+    /// `recheck`).
+    pub action: ActionKind,
     /// When it was recorded.
     pub at: Epoch,
     /// `run_id` of the pass that recorded it.
@@ -178,9 +178,21 @@ pub struct SearchRecord {
     pub media_id: i64,
     /// When it was last searched.
     pub searched_at: Epoch,
-    /// What was searched for: `missing` or `cutoff_unmet`.
-    #[serde(default)]
-    pub reason: String,
+    /// What was searched for (`missing` or `cutoff_unmet`); none in a record written
+    /// without it or naming a reason this build does not know.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_reason"
+    )]
+    pub reason: Option<WantedReason>,
+}
+
+/// A stored search reason, `None` for one this build does not know (a record is never
+/// unreadable for it: the reason is for people reading the state).
+fn known_reason<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<WantedReason>, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(name.and_then(|n| n.parse().ok()))
 }
 
 /// An instance or Arr found unreachable, remembered so that notifications announce the
@@ -197,6 +209,13 @@ pub struct OutageRecord {
     /// A notification target accepted the announcement (until then, each pass tries again).
     #[serde(default)]
     pub announced: bool,
+}
+
+impl OutageRecord {
+    /// Its storage key (to forget it once the outage ended).
+    pub fn key(&self) -> String {
+        outage_pk(&self.target)
+    }
 }
 
 /// What sweeparr remembers of a qBittorrent instance: its version, so that a pass needs not
@@ -229,8 +248,8 @@ pub struct LeaseRecord {
 pub struct RunRecord {
     /// `run_id`
     pub run_id: String,
-    /// Status of that pass.
-    pub status: String,
+    /// Status of that pass, stored by its summary name (`ok`, `partial`, ...).
+    pub status: RunStatus,
     /// RFC 3339 start time.
     pub started_at: String,
     /// Counts of actions by outcome.
@@ -266,7 +285,7 @@ impl Record {
         match self {
             Record::Torrent(t) => torrent_pk(&t.instance, &t.hash),
             Record::Search(s) => search_pk(&s.arr, s.media_id),
-            Record::Outage(o) => outage_pk(&o.target),
+            Record::Outage(o) => o.key(),
             Record::Instance(i) => instance_pk(&i.name),
             Record::Lease(l) => lease_pk(&l.scope),
             Record::Run(_) => "run#last".to_string(),
@@ -289,12 +308,12 @@ pub fn torrent_pk(instance: &str, hash: &str) -> String {
 }
 
 /// Key of a search record.
-pub fn search_pk(arr: &str, media_id: i64) -> String {
+fn search_pk(arr: &str, media_id: i64) -> String {
     format!("search#{arr}#{media_id}")
 }
 
 /// Key of an outage record (`target` = `qbit.NAME` or `arr.NAME`).
-pub fn outage_pk(target: &str) -> String {
+fn outage_pk(target: &str) -> String {
     format!("outage#{target}")
 }
 
@@ -306,4 +325,72 @@ pub fn instance_pk(name: &str) -> String {
 /// Key of a lease record.
 pub fn lease_pk(scope: &str) -> String {
     format!("lease#{scope}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_reasons_are_stored_by_name_and_an_unknown_one_reads_as_none() {
+        let search = |reason| {
+            Record::Search(SearchRecord {
+                arr: "movies".into(),
+                media_id: 7,
+                searched_at: 5,
+                reason,
+            })
+        };
+        let stored = r#"{"kind":"search","arr":"movies","media_id":7,"searched_at":5,"reason":"cutoff_unmet"}"#;
+        let cutoff = search(Some(WantedReason::CutoffUnmet));
+        assert_eq!(serde_json::to_string(&cutoff).unwrap(), stored);
+        assert_eq!(serde_json::from_str::<Record>(stored).unwrap(), cutoff);
+        let missing = stored.replace("cutoff_unmet", "missing");
+        assert_eq!(
+            serde_json::from_str::<Record>(&missing).unwrap(),
+            search(Some(WantedReason::Missing))
+        );
+        for unknown in [
+            r#"{"kind":"search","arr":"movies","media_id":7,"searched_at":5}"#,
+            r#"{"kind":"search","arr":"movies","media_id":7,"searched_at":5,"reason":""}"#,
+            r#"{"kind":"search","arr":"movies","media_id":7,"searched_at":5,"reason":"later"}"#,
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Record>(unknown).unwrap(),
+                search(None),
+                "{unknown}"
+            );
+        }
+    }
+
+    #[test]
+    fn intents_and_run_statuses_are_stored_by_their_summary_names() {
+        let intent = Intent {
+            action: ActionKind::Import,
+            at: 5,
+            run_id: "r".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&intent).unwrap(),
+            r#"{"action":"import","at":5,"run_id":"r"}"#
+        );
+        let run = Record::Run(RunRecord {
+            run_id: "r".into(),
+            status: RunStatus::CircuitOpen,
+            started_at: "2026-12-02T00:00:00Z".into(),
+            actions: 3,
+        });
+        let stored = r#"{"kind":"run","run_id":"r","status":"circuit_open","started_at":"2026-12-02T00:00:00Z","actions":3}"#;
+        assert_eq!(serde_json::to_string(&run).unwrap(), stored);
+        assert_eq!(serde_json::from_str::<Record>(stored).unwrap(), run);
+        for kind in [
+            ActionKind::Fail,
+            ActionKind::Remove,
+            ActionKind::Delete,
+            ActionKind::Recheck,
+        ] {
+            let text = serde_json::to_string(&kind).unwrap();
+            assert_eq!(text, format!("\"{}\"", kind.as_str()));
+        }
+    }
 }

@@ -1,8 +1,14 @@
-//! `save` on DynamoDB: BatchWriteItem in chunks of 25, retrying what was left unprocessed.
+//! `save` on DynamoDB: BatchWriteItem in chunks of 25, sending again what was left
+//! unprocessed.
+//!
+//! A throttled BatchWriteItem is an error the SDK retries itself (its standard retry, given
+//! more attempts and shorter pauses for batch writes here, as a save must finish within the
+//! pass deadline); items DynamoDB accepted the request for but left unprocessed are a
+//! successful reply the SDK does not look into, so the store sends them again.
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::{StreamExt, TryStreamExt};
 
@@ -11,7 +17,8 @@ use crate::state::StoreError;
 
 /// Most write requests DynamoDB takes in one BatchWriteItem.
 pub(super) const CHUNK: usize = 25;
-/// Tries per chunk (first send included) before giving up on unprocessed items.
+/// Sends per chunk (first send included) before giving up on unprocessed items; also the
+/// SDK's attempts for one throttled BatchWriteItem.
 const MAX_TRIES: u32 = 8;
 /// Pause before the second try; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -20,16 +27,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Chunks in flight at once.
 const PARALLEL_CHUNKS: usize = 4;
 
-/// Error codes of a request DynamoDB refused for load, worth sending again.
-fn is_throttling(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some(
-            "ProvisionedThroughputExceededException"
-                | "RequestLimitExceeded"
-                | "ThrottlingException"
-                | "Throttling"
-        )
+/// The SDK's retry for BatchWriteItem: standard (throttling and transient errors), with
+/// [`MAX_TRIES`] attempts and the pauses of the unprocessed-items loop.
+fn batch_retry() -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::default().retry_config(
+        RetryConfig::standard()
+            .with_max_attempts(MAX_TRIES)
+            .with_initial_backoff(FIRST_BACKOFF)
+            .with_max_backoff(MAX_BACKOFF),
     )
 }
 
@@ -64,29 +69,24 @@ impl DynamoStore {
     async fn write_chunk(&self, mut pending: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=MAX_TRIES {
-            let sent = self
+            let out = self
                 .client
                 .batch_write_item()
                 .request_items(&self.table, pending.clone())
+                .customize()
+                .config_override(batch_retry())
                 .send()
-                .await;
-            match sent {
-                Ok(out) => {
-                    pending = out
-                        .unprocessed_items
-                        .and_then(|mut m| m.remove(&self.table))
-                        .unwrap_or_default();
-                    if pending.is_empty() {
-                        return Ok(());
-                    }
-                    tracing::debug!(table = %self.table, attempt, left = pending.len(),
-                        "BatchWriteItem left items unprocessed");
-                }
-                Err(e) if is_throttling(e.code()) => {
-                    tracing::warn!(table = %self.table, attempt, "BatchWriteItem throttled");
-                }
-                Err(e) => return Err(unavailable(&self.table, "BatchWriteItem", e)),
+                .await
+                .map_err(|e| unavailable(&self.table, "BatchWriteItem", e))?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(&self.table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
             }
+            tracing::debug!(table = %self.table, attempt, left = pending.len(),
+                "BatchWriteItem left items unprocessed");
             if attempt < MAX_TRIES {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -97,20 +97,5 @@ impl DynamoStore {
             self.table,
             pending.len()
         )))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_throttling;
-
-    #[test]
-    fn throttling_codes_are_retried_others_not() {
-        assert!(is_throttling(Some(
-            "ProvisionedThroughputExceededException"
-        )));
-        assert!(is_throttling(Some("ThrottlingException")));
-        assert!(!is_throttling(Some("ValidationException")));
-        assert!(!is_throttling(None));
     }
 }

@@ -77,12 +77,30 @@ mod tests {
     }
 
     #[test]
+    fn a_search_reason_round_trips_as_its_name() {
+        let search = Record::Search(SearchRecord {
+            arr: "movies".into(),
+            media_id: 7,
+            searched_at: 5,
+            reason: Some(crate::model::WantedReason::CutoffUnmet),
+        });
+        let item = to_dynamo(&search).unwrap();
+        assert_eq!(
+            item.get("reason")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str),
+            Some("cutoff_unmet")
+        );
+        assert_eq!(from_dynamo(item).unwrap(), search);
+    }
+
+    #[test]
     fn record_without_expiry_has_no_ttl_attribute() {
         let search = Record::Search(SearchRecord {
             arr: "movies".into(),
             media_id: 7,
             searched_at: 5,
-            reason: String::new(),
+            reason: None,
         });
         let item = to_dynamo(&search).unwrap();
         assert!(!item.contains_key(EXPIRES_AT));

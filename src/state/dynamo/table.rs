@@ -1,10 +1,11 @@
 //! `sweeparr state init` on DynamoDB: create the table if missing, wait for it, enable TTL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification, TimeToLiveStatus,
 };
 
@@ -81,30 +82,16 @@ impl DynamoStore {
         }
     }
 
+    /// The SDK's `table_exists` waiter: DescribeTable until the status is `ACTIVE` (at once
+    /// on an emulator; a new DynamoDB table is polled again after 20 s or more).
     async fn wait_until_active(&self) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
-        loop {
-            let out = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await
-                .map_err(|e| unavailable(&self.table, "DescribeTable", e))?;
-            let status = out.table().and_then(|t| t.table_status());
-            if status == Some(&TableStatus::Active) {
-                return Ok(());
-            }
-            if started.elapsed() > ACTIVE_PATIENCE {
-                return Err(StoreError::Unavailable(format!(
-                    "dynamodb table {}: not active after {ACTIVE_PATIENCE:?} (status {status:?})",
-                    self.table
-                )));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
-        }
+        self.client
+            .wait_until_table_exists()
+            .table_name(&self.table)
+            .wait(ACTIVE_PATIENCE)
+            .await
+            .map(drop)
+            .map_err(|e| unavailable(&self.table, "DescribeTable (waiting until active)", e))
     }
 
     async fn enable_ttl(&self) -> Result<(), StoreError> {
