@@ -21,9 +21,10 @@ setup:
 build:
 	$(CARGO) build --release
 
-# The test binaries that start a real qbittorrent-nox (QbitServer::start, World::start).
+# The modules of the integration-test crate (tests/it) that start a real qbittorrent-nox
+# (QbitServer::start, World::start), and the crash tests (their own crate, tests/crash_e2e.rs).
 # `make test` runs them once more on each of QBT_EXTRA_BUILDS.
-QBT_TESTS := cli_commands crash_e2e deadline_e2e faults_arr_e2e faults_qbit_e2e guards_e2e lambda_e2e \
+QBT_TESTS := cli_commands deadline_e2e faults_arr_e2e faults_qbit_e2e guards_e2e lambda_e2e \
 	notify_e2e pass_e2e pass_guards qbit_client qbit_harness rules_e2e search_e2e \
 	qbit_versions_e2e store_dynamo_retry
 # The qBittorrent builds besides the system one (Debian 12's 4.5): Debian 13 trixie (5.1)
@@ -44,10 +45,12 @@ test: setup
 	SWEEPARR_QBT_BUILD=bookworm $(CARGO) test --all-targets --features crash-points -- --test-threads=4
 	@failed=""; for build in $(QBT_EXTRA_BUILDS); do \
 		version="$$("$(QBT_CACHE)/$$build/run-qbittorrent-nox" --version | sed -n 's/^qBittorrent v//p')"; \
-		echo "== qBittorrent $$build ($$version): $(QBT_TESTS)"; \
+		echo "== qBittorrent $$build ($$version): $(QBT_TESTS) crash_e2e"; \
 		start=$$(date +%s); \
 		SWEEPARR_QBT_BUILD=$$build $(CARGO) test --no-fail-fast --features crash-points \
-			$(addprefix --test ,$(QBT_TESTS)) -- --test-threads=4 || failed="$$failed $$build"; \
+			--test it -- --test-threads=4 $(addsuffix ::,$(QBT_TESTS)) || failed="$$failed $$build"; \
+		SWEEPARR_QBT_BUILD=$$build $(CARGO) test --features crash-points \
+			--test crash_e2e -- --test-threads=4 || failed="$$failed $$build"; \
 		echo "== qBittorrent $$build ($$version): $$(( $$(date +%s) - start ))s"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make test: failed on qBittorrent build(s):$$failed" >&2; exit 1; fi
@@ -88,6 +91,7 @@ fuzz:
 lint: lint-infra
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --all-features -- -D warnings
+	$(CARGO) check --quiet --manifest-path fuzz/Cargo.toml
 
 lint-infra:
 	@scripts/setup.sh lint
@@ -125,7 +129,7 @@ cloud-figures: setup
 	$(CARGO) build --release --bin sweeparr
 	SWEEPARR_FIGURES_BIN="$${CARGO_TARGET_DIR:-$(CURDIR)/target}/release/sweeparr" \
 	SWEEPARR_FIGURES_TORRENTS=$(FIGURES_TORRENTS) \
-		$(CARGO) test --test lambda_figures -- --ignored --nocapture --test-threads=1
+		$(CARGO) test --test it -- lambda_figures:: --ignored --nocapture --test-threads=1
 
 ## decide() over synthetic snapshots, then whole passes of the release binary against fakes.
 bench:

@@ -291,8 +291,7 @@ pub struct FakeArr {
     kind: ArrKind,
     api_key: String,
     state: Shared,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: super::background::Background,
 }
 
 impl FakeArr {
@@ -331,28 +330,13 @@ impl FakeArr {
             next_id: 0,
         }));
         let app = router(cfg.kind, state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("fake arr runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                tokio::select! {
-                    _ = axum::serve(listener, app) => {}
-                    _ = rx => {}
-                }
-            });
-            // Dropping the runtime cancels every open connection.
-        });
+        let server = super::background::Background::serve("fake arr", listener, app);
         Ok(FakeArr {
             addr,
             kind: cfg.kind,
             api_key: cfg.api_key,
             state,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         })
     }
 
@@ -550,21 +534,10 @@ impl FakeArr {
         qbit::sync(&self.state, category).await
     }
 
-    /// While set, every `GET queue` first runs [`FakeArr::sync_from_qbit`] for this category
+    /// While set, every `GET queue` and `GET queue/details` first runs [`FakeArr::sync_from_qbit`] for this category
     /// (a failed sync is printed to stderr and the queue served as it is).
     pub fn set_auto_sync(&self, category: Option<String>) {
         lock(&self.state).auto_sync = category;
-    }
-}
-
-impl Drop for FakeArr {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -207,8 +207,7 @@ fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
 pub struct FaultProxy {
     addr: SocketAddr,
     state: Shared,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: super::background::Background,
 }
 
 impl FaultProxy {
@@ -227,40 +226,26 @@ impl FaultProxy {
             seen: Vec::new(),
         }));
         let shared = Arc::clone(&state);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
+        // Stopping it closes every open (hanging) connection.
+        let server = super::background::Background::spawn("fault proxy", move || async move {
+            let listener = TcpListener::from_std(listener).expect("listener");
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(UPSTREAM_TIMEOUT)
                 .build()
-                .expect("proxy runtime");
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("listener");
-                let http = reqwest::Client::builder()
-                    .no_proxy()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .timeout(UPSTREAM_TIMEOUT)
-                    .build()
-                    .expect("proxy http client");
-                let accept = async {
-                    loop {
-                        let Ok((sock, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        tokio::spawn(serve(sock, Arc::clone(&shared), http.clone()));
-                    }
+                .expect("proxy http client");
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    _ = accept => {}
-                    _ = rx => {}
-                }
-            });
-            // Dropping the runtime closes every open (hanging) connection.
+                tokio::spawn(serve(sock, Arc::clone(&shared), http.clone()));
+            }
         });
         FaultProxy {
             addr,
             state,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -308,17 +293,6 @@ impl FaultProxy {
             .iter()
             .filter(|s| s.target.contains(path) && s.fault.is_some())
             .count()
-    }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -43,8 +43,23 @@ impl Drop for LambdaEmulator {
 }
 
 impl LambdaEmulator {
-    /// Starts the emulator on a free loopback port and waits until it answers.
+    /// Starts the emulator on a free loopback port and waits until it answers. An emulator
+    /// that exits at once (its port taken between choosing and binding it) is started again
+    /// on another port, up to three times.
     pub fn start() -> LambdaEmulator {
+        for attempt in 1.. {
+            match LambdaEmulator::try_start() {
+                Ok(emulator) => return emulator,
+                Err(output) if attempt < 3 => {
+                    eprintln!("cargo lambda watch exited; starting again on another port\n{output}")
+                }
+                Err(output) => panic!("{output}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    fn try_start() -> Result<LambdaEmulator, String> {
         let program = std::env::var(CARGO_LAMBDA_ENV).unwrap_or_else(|_| "cargo-lambda".into());
         let port = free_port();
         let log = std::env::temp_dir().join(format!("sweeparr-cargo-lambda-{port}.log"));
@@ -70,10 +85,10 @@ impl LambdaEmulator {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
             if let Ok(Some(status)) = emulator.child.try_wait() {
-                panic!(
+                return Err(format!(
                     "cargo lambda watch exited ({status}):\n{}",
                     emulator.output()
-                );
+                ));
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
@@ -82,7 +97,7 @@ impl LambdaEmulator {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        emulator
+        Ok(emulator)
     }
 
     /// What the emulator printed.

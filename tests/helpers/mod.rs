@@ -1,7 +1,10 @@
 //! Shared integration-test helpers: real servers and emulators on loopback ports, each
-//! stopped when dropped. Every test binary uses a different subset, hence the allow.
+//! stopped when dropped. Used by the integration-test crate (`tests/it`), the crash tests
+//! (`tests/crash_e2e.rs`) and, file by file, the demo and the pass benchmark; each of the
+//! last two uses a subset, hence the allow.
 #![allow(dead_code)]
 
+pub mod background;
 pub mod ddb_meter;
 pub mod dynamodb_local;
 pub mod fake_arr;

@@ -7,13 +7,15 @@
 //! unless `SWEEPARR_SKIP_DYNAMO=1` says to skip them.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+
+pub use super::qbit::free_port;
 
 /// Env var that skips the DynamoDB tests.
 pub const SKIP_ENV: &str = "SWEEPARR_SKIP_DYNAMO";
@@ -172,16 +174,20 @@ fn docker_socket_answers() -> bool {
         .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok())
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+fn start_moto() -> DynamoEndpoint {
+    // A free port can be taken by another test's server between the probe and moto's bind:
+    // moto then exits while the port answers for the other server. Try another port then.
+    const ATTEMPTS: usize = 3;
+    for _ in 1..ATTEMPTS {
+        if let Some(endpoint) = try_start_moto() {
+            return endpoint;
+        }
+    }
+    try_start_moto().expect("moto_server lost its port to another server three times")
 }
 
-fn start_moto() -> DynamoEndpoint {
+/// Starts moto on a free port: `None` when it exited because the port was taken.
+fn try_start_moto() -> Option<DynamoEndpoint> {
     let port = free_port();
     let spawned = Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -204,16 +210,20 @@ fn start_moto() -> DynamoEndpoint {
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let started = Instant::now();
+    let exited =
+        |e: &mut DynamoEndpoint| e.server.as_mut().and_then(|c| c.try_wait().ok().flatten());
     loop {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return endpoint;
+            // Answering, and still running a moment later: the port is moto's.
+            std::thread::sleep(Duration::from_millis(300));
+            return match exited(&mut endpoint) {
+                None => Some(endpoint),
+                Some(_) => None,
+            };
         }
-        if let Some(status) = endpoint
-            .server
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-        {
-            panic!("moto_server exited at start ({status}) on port {port}");
+        if let Some(status) = exited(&mut endpoint) {
+            eprintln!("moto_server exited at start ({status}) on port {port}");
+            return None;
         }
         assert!(
             started.elapsed() < START_PATIENCE,

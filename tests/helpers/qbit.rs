@@ -175,11 +175,44 @@ pub struct QbitServer {
 
 impl QbitServer {
     /// Starts the [`Build::current`] qBittorrent and logs the helper client in. Prints one
-    /// line naming the build on stderr. Panics with the process output when it does not
+    /// line naming the build on stderr. A port taken by another process between choosing it
+    /// and qBittorrent binding it (outgoing connections draw from the same range) means a
+    /// new try on fresh ports, up to three. Panics with the process output when it does not
     /// answer within 30 s.
     pub async fn start() -> QbitServer {
         let build = Build::current();
         eprintln!("qBittorrent build: {} ({})", build.name, build.version);
+        for attempt in 1.. {
+            let mut server = QbitServer::spawn(build);
+            let started = match server.wait_until_up().await {
+                Ok(()) => {
+                    server.login().await;
+                    server.wait_until_listening().await
+                }
+                Err(output) => Err(output),
+            };
+            match started {
+                Ok(()) => return server,
+                // The WebUI port or the BitTorrent port (then it never leaves `disconnected`)
+                // was taken by another process between choosing and binding it.
+                Err(output)
+                    if attempt < 3
+                        && (output.contains("already in use")
+                            || output.contains("still disconnected")) =>
+                {
+                    eprintln!(
+                        "port {} or its BitTorrent port was taken; starting again",
+                        server.port
+                    );
+                }
+                Err(output) => panic!("{output}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    /// Writes a fresh profile on free ports and starts the process.
+    fn spawn(build: &Build) -> QbitServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let bt_port = free_port();
@@ -216,47 +249,45 @@ impl QbitServer {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("http client");
-        let mut server = QbitServer {
+        QbitServer {
             child,
             dir,
             port,
             http,
-        };
-        server.wait_until_up().await;
-        server.login().await;
-        server.wait_until_listening().await;
-        server
+        }
     }
 
     /// Waits until BitTorrent listens: 5.x answers the WebUI about 1.5 s before that and
     /// meanwhile reports `connection_status` `disconnected` (4.5 listens first).
-    async fn wait_until_listening(&self) {
+    async fn wait_until_listening(&self) -> Result<(), String> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let info = self.get_json("transfer/info", &[]).await;
             if info["connection_status"] != "disconnected" {
-                return;
+                return Ok(());
             }
             if Instant::now() > deadline {
-                panic!(
+                return Err(format!(
                     "qbittorrent-nox ({}) still disconnected after {START_TIMEOUT:?}\n{}",
                     self.build().name,
                     self.output()
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
-    async fn wait_until_up(&mut self) {
+    /// Waits until the WebUI answers; the failure text (with the process output) when the
+    /// process exits or stays silent for [`START_TIMEOUT`].
+    async fn wait_until_up(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!(
+                return Err(format!(
                     "qbittorrent-nox ({}) exited with {status}\n{}",
                     self.build().name,
                     self.output()
-                );
+                ));
             }
             let answer = self
                 .http
@@ -264,14 +295,14 @@ impl QbitServer {
                 .send()
                 .await;
             if answer.is_ok() {
-                return;
+                return Ok(());
             }
             if Instant::now() > deadline {
-                panic!(
+                return Err(format!(
                     "qbittorrent-nox did not answer on port {} within {START_TIMEOUT:?}\n{}",
                     self.port,
                     self.output()
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -355,7 +386,7 @@ impl QbitServer {
     pub fn config_with_password(&self, name: &str, password: &str) -> QbitConfig {
         QbitConfig {
             name: name.to_string(),
-            url: self.url(),
+            url: self.url().parse().expect("loopback URL"),
             username: USERNAME.to_string(),
             password_source: SecretSource::Literal(password.to_string()),
             password: Secret::new(password),
@@ -427,21 +458,53 @@ impl QbitServer {
         tags: &[&str],
         paused: bool,
     ) -> String {
+        let tags = tags.join(",");
+        let paused = paused.to_string();
+        // `paused` until 4.x, `stopped` from 5.0: each build ignores the other.
+        let fields = [
+            ("tags", tags.as_str()),
+            ("paused", &paused),
+            ("stopped", &paused),
+        ];
+        self.add_torrent_with(path, category, &fields, Duration::from_secs(10))
+            .await
+    }
+
+    /// Uploads a `.torrent` file with `torrents/add` form `fields` over the defaults (saved
+    /// to [`QbitServer::save_dir`], in `category`, started; e.g. `("contentLayout",
+    /// "NoSubfolder")` or another `savepath`), and waits up to `wait` until it is listed.
+    /// Returns its hash.
+    pub async fn add_torrent_with(
+        &self,
+        path: &Path,
+        category: &str,
+        fields: &[(&str, &str)],
+        wait: Duration,
+    ) -> String {
         let bytes = std::fs::read(path).expect("read .torrent");
         let hash = info_hash(&bytes);
+        let save = self.save_dir().display().to_string();
+        let mut form_fields: Vec<(&str, &str)> = vec![
+            ("savepath", &save),
+            ("category", category),
+            ("paused", "false"),
+            ("stopped", "false"),
+        ];
+        for &(name, value) in fields {
+            match form_fields.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = value,
+                None => form_fields.push((name, value)),
+            }
+        }
         for attempt in 0..2 {
             let file = reqwest::multipart::Part::bytes(bytes.clone())
                 .file_name("upload.torrent")
                 .mime_str("application/x-bittorrent")
                 .unwrap();
-            // `paused` until 4.x, `stopped` from 5.0: each build ignores the other.
-            let form = reqwest::multipart::Form::new()
-                .part("torrents", file)
-                .text("savepath", self.save_dir().display().to_string())
-                .text("category", category.to_string())
-                .text("tags", tags.join(","))
-                .text("paused", paused.to_string())
-                .text("stopped", paused.to_string());
+            let form = form_fields.iter().fold(
+                reqwest::multipart::Form::new().part("torrents", file),
+                |f, (k, v)| f.text(k.to_string(), v.to_string()),
+            );
             let reply = self
                 .http
                 .post(format!("{}/api/v2/torrents/add", self.url()))
@@ -461,8 +524,7 @@ impl QbitServer {
             );
             break;
         }
-        self.wait_for(&hash, |_| true, Duration::from_secs(10))
-            .await;
+        self.wait_for(&hash, |_| true, wait).await;
         hash
     }
 
@@ -607,6 +669,34 @@ impl QbitServer {
         let hash = hash.to_ascii_lowercase();
         let v = self.get_json("torrents/trackers", &[("hash", &hash)]).await;
         v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits until a tracker of `hash` reports a failure (see [`tracker_failed`]), with
+    /// `message` when one is given; panics with the tracker list after `within`. Asks for a
+    /// new announce every 5 s: 5.1 sometimes leaves the first announce `updating` (status 3)
+    /// for good on a loaded machine.
+    pub async fn wait_tracker_failed(&self, hash: &str, message: Option<&str>, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut ask_again = Instant::now() + Duration::from_secs(5);
+        loop {
+            let trackers = self.trackers_of(hash).await;
+            if trackers
+                .iter()
+                .any(|t| tracker_failed(t) && message.is_none_or(|m| t["msg"] == m))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no tracker of {hash} failed{} within {within:?}: {trackers:?}",
+                message.map(|m| format!(" with {m:?}")).unwrap_or_default()
+            );
+            if Instant::now() > ask_again {
+                self.reannounce(hash).await;
+                ask_again = Instant::now() + Duration::from_secs(5);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Names of the existing categories.

@@ -52,8 +52,7 @@ type Shared = Arc<Mutex<Inner>>;
 pub struct Receiver {
     addr: SocketAddr,
     state: Shared,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: super::background::Background,
 }
 
 impl Receiver {
@@ -67,25 +66,10 @@ impl Receiver {
             status: 200,
         }));
         let app = Router::new().fallback(record).with_state(state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("receiver runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                tokio::select! {
-                    _ = axum::serve(listener, app) => {}
-                    _ = rx => {}
-                }
-            });
-        });
         Receiver {
             addr,
             state,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: super::background::Background::serve("receiver", listener, app),
         }
     }
 
@@ -115,17 +99,6 @@ impl Receiver {
     /// Forgets what was received.
     pub fn clear(&self) {
         self.state.lock().unwrap().received.clear();
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use sweeparr::model::{ActionKind, RunStatus};
 use sweeparr::state::record::{lease_pk, torrent_pk};
 use sweeparr::state::{
     Epoch, Intent, LeaseRecord, LeaseRequest, OutageRecord, Record, Records, RunRecord,
@@ -77,7 +78,7 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
         private: Some(true),
         failed_kept_at: Some(NOW - 55),
         intent: Some(Intent {
-            action: "remove".to_string(),
+            action: ActionKind::Remove,
             at: NOW - 70,
             run_id: "run-intent".to_string(),
         }),
@@ -105,7 +106,7 @@ pub fn search(arr: &str, media_id: i64, searched_at: Epoch) -> Record {
         arr: arr.to_string(),
         media_id,
         searched_at,
-        reason: "missing".to_string(),
+        reason: Some(sweeparr::model::WantedReason::Missing),
     })
 }
 
@@ -151,7 +152,7 @@ pub async fn every_record_kind_round_trips(make: MakeStore<'_>) {
         }),
         Record::Run(RunRecord {
             run_id: format!("{tag}-run"),
-            status: "partial".to_string(),
+            status: RunStatus::Partial,
             started_at: "2025-06-15T12:00:00Z".to_string(),
             actions: 7,
         }),

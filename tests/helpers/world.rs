@@ -175,10 +175,15 @@ impl World {
         }
     }
 
-    /// Writes the config and returns its path.
+    /// Writes the config and returns its path. The file is replaced whole (written aside,
+    /// then renamed), so a run started alongside never reads it half-written.
     pub fn write_config(&self) -> PathBuf {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let path = self.dir.path().join("sweeparr.toml");
-        std::fs::write(&path, self.config_toml()).expect("write config");
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let aside = self.dir.path().join(format!(".sweeparr.toml.{n}"));
+        std::fs::write(&aside, self.config_toml()).expect("write config");
+        std::fs::rename(&aside, &path).expect("put config in place");
         path
     }
 
@@ -346,8 +351,7 @@ impl World {
 impl World {
     /// Uploads a `.torrent` to `instance` with extra `torrents/add` fields (e.g.
     /// `("contentLayout", "NoSubfolder")`, `("savepath", ...)`; the save path defaults to the
-    /// instance's save folder), through a session of its own; waits until it is listed and
-    /// returns its hash.
+    /// instance's save folder); waits until it is listed and returns its hash.
     pub async fn add_torrent_with(
         &self,
         instance: &str,
@@ -355,57 +359,8 @@ impl World {
         category: &str,
         fields: &[(&str, &str)],
     ) -> String {
-        let q = self.qbit(instance);
-        let bytes = std::fs::read(torrent).expect("read .torrent");
-        let hash = super::torrent::info_hash(&bytes);
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("http client");
-        let login = http
-            .post(format!("{}/api/v2/auth/login", q.url()))
-            .form(&[("username", USERNAME), ("password", PASSWORD)])
-            .send()
+        self.qbit(instance)
+            .add_torrent_with(torrent, category, fields, WAIT)
             .await
-            .expect("login request");
-        let status = login.status().as_u16();
-        let text = login.text().await.unwrap_or_default();
-        assert!(
-            super::qbit::login_succeeded(status, &text),
-            "login: HTTP {status} {text:?}"
-        );
-        let file = reqwest::multipart::Part::bytes(bytes)
-            .file_name("upload.torrent")
-            .mime_str("application/x-bittorrent")
-            .expect("mime");
-        let mut form = reqwest::multipart::Form::new()
-            .part("torrents", file)
-            .text("category", category.to_string())
-            .text("paused", "false")
-            .text("stopped", "false");
-        if !fields.iter().any(|(k, _)| *k == "savepath") {
-            form = form.text("savepath", q.save_dir().display().to_string());
-        }
-        for (k, v) in fields {
-            form = form.text(k.to_string(), v.to_string());
-        }
-        let reply = http
-            .post(format!("{}/api/v2/torrents/add", q.url()))
-            .multipart(form)
-            .send()
-            .await
-            .expect("torrents/add");
-        let status = reply.status().as_u16();
-        let body = reply.text().await.unwrap_or_default();
-        // `Ok.` before 5.3, JSON counts from 5.3.
-        let added = status == 200
-            && (body.trim() == "Ok."
-                || serde_json::from_str::<Value>(&body)
-                    .is_ok_and(|v| v["failure_count"].as_i64() == Some(0)));
-        assert!(added, "torrents/add: {status} {body}");
-        q.wait_for(&hash, |_| true, WAIT).await;
-        hash
     }
 }

@@ -15,6 +15,7 @@ pub(super) fn router(kind: ArrKind, state: Shared) -> Router {
         .route(&format!("{b}/system/status"), get(system_status))
         .route(&format!("{b}/health"), get(health))
         .route(&format!("{b}/queue"), get(queue))
+        .route(&format!("{b}/queue/details"), get(queue_details))
         .route(&format!("{b}/queue/{{id}}"), delete(queue_delete))
         .route(
             &format!("{b}/command"),
@@ -159,12 +160,22 @@ impl Params {
     }
 
     fn int(&self, name: &str, default: i64) -> Result<i64, Response> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| invalid(name, v, &format!("The value '{v}' is not valid."))),
-        }
+        Ok(self.opt_int(name)?.unwrap_or(default))
+    }
+
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, Response> {
+        Ok(self.ints(name)?.into_iter().next())
+    }
+
+    /// Every value of a repeated integer parameter (`?ids=1&ids=2`).
+    fn ints(&self, name: &str) -> Result<Vec<i64>, Response> {
+        self.all(name)
+            .into_iter()
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| invalid(name, v, &format!("The value '{v}' is not valid.")))
+            })
+            .collect()
     }
 }
 
@@ -311,14 +322,87 @@ fn queue_records(inner: &Inner, include_unknown: bool) -> Vec<Value> {
     out
 }
 
-async fn queue(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Reply {
-    let p = Params(q);
-    let auto_sync = lock(&st).auto_sync.clone();
+/// Brings the queue up to date with the linked qBittorrent, when one is linked.
+async fn sync_queue(st: &Shared) {
+    let auto_sync = lock(st).auto_sync.clone();
     if let Some(category) = auto_sync
-        && let Err(e) = super::qbit::sync(&st, &category).await
+        && let Err(e) = super::qbit::sync(st, &category).await
     {
         eprintln!("[fake arr] qBittorrent sync failed: {e}");
     }
+}
+
+/// `GET queue/details`: every record (unknown items and pending releases included) as one
+/// unpaged array, as `QueueDetailsController` answers. Filters by the parent media id
+/// (`movieId` / `seriesId` / `artistId`) or by `episodeIds` / `albumIds`; embeds the media
+/// object when asked (`includeMovie`, `includeSeries`, `includeEpisode`, `includeArtist`,
+/// `includeAlbum`; Lidarr embeds the album unless `includeAlbum=false`).
+async fn queue_details(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Reply {
+    let p = Params(q);
+    sync_queue(&st).await;
+    let inner = lock(&st);
+    let kind = inner.kind;
+    let (parent_key, child_key) = match kind {
+        ArrKind::Radarr => ("movieId", "movieId"),
+        ArrKind::Sonarr => ("seriesId", "episodeId"),
+        ArrKind::Lidarr => ("artistId", "albumId"),
+    };
+    let parent = p.opt_int(parent_key)?;
+    let children: Vec<i64> = match kind {
+        ArrKind::Radarr => Vec::new(),
+        ArrKind::Sonarr => p.ints("episodeIds")?,
+        ArrKind::Lidarr => p.ints("albumIds")?,
+    };
+    let embeds: Vec<(&str, &str)> = match kind {
+        ArrKind::Radarr => vec![("includeMovie", "movie")],
+        ArrKind::Sonarr => vec![("includeSeries", "series"), ("includeEpisode", "episode")],
+        ArrKind::Lidarr => vec![("includeArtist", "artist"), ("includeAlbum", "album")],
+    };
+    let mut wanted_embeds = Vec::new();
+    for (flag, field) in embeds {
+        let default = kind == ArrKind::Lidarr && field == "album";
+        if p.flag(flag, default)? {
+            wanted_embeds.push(field);
+        }
+    }
+    let mut records = queue_records(&inner, true);
+    if let Some(parent) = parent {
+        records.retain(|r| r.get(parent_key).and_then(Value::as_i64) == Some(parent));
+    } else if !children.is_empty() {
+        records.retain(|r| {
+            r.get(child_key)
+                .and_then(Value::as_i64)
+                .is_some_and(|id| children.contains(&id))
+        });
+    }
+    for r in &mut records {
+        let Some(obj) = r.as_object_mut() else {
+            continue;
+        };
+        for field in &wanted_embeds {
+            let id = match *field {
+                "movie" => obj.get("movieId"),
+                "series" => obj.get("seriesId"),
+                "episode" => obj.get("episodeId"),
+                "artist" => obj.get("artistId"),
+                _ => obj.get("albumId"),
+            }
+            .and_then(Value::as_i64);
+            if let Some(id) = id {
+                let title = format!("{field} {id}");
+                obj.insert(
+                    (*field).to_string(),
+                    json!({"id": id, "title": title, "monitored": true}),
+                );
+            }
+        }
+    }
+    Ok(Json(Value::Array(records)).into_response())
+}
+
+async fn queue(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Reply {
+    let p = Params(q);
+    sync_queue(&st).await;
     let inner = lock(&st);
     let unknown = match inner.kind {
         ArrKind::Radarr => "includeUnknownMovieItems",

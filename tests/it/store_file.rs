@@ -1,6 +1,6 @@
 //! The file backend: the shared store suite, plus crash, lock and corruption behaviour.
 
-mod helpers;
+use crate::helpers;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use helpers::store_suite::{self, MakeStore, NOW, lease_req, search, tagged};
+use sweeparr::model::RunStatus;
 use sweeparr::state::file::{DB_FILE, FileStore};
 use sweeparr::state::record::lease_pk;
 use sweeparr::state::{Record, RunRecord, Store, StoreError};
@@ -87,10 +88,19 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Starts this test binary again as a child in `mode` on `dir`.
+/// Starts this test binary again as a child in `mode` on `dir`, running only
+/// [`child_process`] (named by its path in the test crate, e.g. `store_file::child_process`).
 fn spawn_child(mode: &str, dir: &Path) -> KillOnDrop {
+    let module = module_path!()
+        .split_once("::")
+        .map_or(module_path!(), |(_, m)| m);
     let child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_process", "--exact", "--ignored", "--nocapture"])
+        .args([
+            &format!("{module}::child_process"),
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, format!("{mode}:{}", dir.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -143,7 +153,7 @@ fn writer_batch(generation: u64) -> (Vec<Record>, Vec<String>) {
         .collect();
     put.push(Record::Run(RunRecord {
         run_id: generation.to_string(),
-        status: "ok".to_string(),
+        status: RunStatus::Ok,
         started_at: String::new(),
         actions: 0,
     }));

@@ -7,7 +7,7 @@
 //! `SWEEPARR_FIGURES_BIN` names the binary to measure (a release build; default: the test
 //! build), `SWEEPARR_FIGURES_TORRENTS` the number of torrents (default 200).
 
-mod helpers;
+use crate::helpers;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! plus moto's SSM. Every test checks side effects: the summary returned, requests the Arr
 //! got, torrents left in qBittorrent, items in the table, the function's log lines.
 
-mod helpers;
+use crate::helpers;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

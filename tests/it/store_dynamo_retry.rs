@@ -3,7 +3,7 @@
 //! passes of the real binary on the emulator behind a fault proxy that throttles, refuses the
 //! lease with a conditional-check failure, or fails outright.
 
-mod helpers;
+use crate::helpers;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -241,7 +241,7 @@ async fn whole_pass_on_dynamodb_rides_out_throttling_and_saves() {
     w.proxy.set_rules(vec![
         dynamo_fault("PutItem", "ThrottlingException", 400, 1),
         dynamo_fault("Scan", "ThrottlingException", 400, 1),
-        // More than the SDK's own three attempts: the store's retry takes over.
+        // More than the SDK's default three attempts: batch writes are given eight.
         dynamo_fault("BatchWriteItem", "ThrottlingException", 400, 4),
     ]);
     let summary = w.pass_fails(&hash).await;

@@ -10,7 +10,7 @@
 //! `instance#` record dropped), so faults on it are injected on such passes, and a pass with
 //! the version remembered is checked not to ask for it at all.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 
@@ -390,16 +390,8 @@ async fn detail_faults_give_no_verdict_until_the_detail_is_read() {
     );
     std::fs::remove_dir_all(scratch.join("movie.with.exe")).unwrap();
     q.add_torrent_file(&file, "radarr", &[], false).await;
-    let deadline = std::time::Instant::now() + helpers::world::WAIT;
-    while !q
-        .trackers_of(&unregistered)
-        .await
-        .iter()
-        .any(helpers::qbit::tracker_failed)
-    {
-        assert!(std::time::Instant::now() < deadline, "tracker never failed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    q.wait_tracker_failed(&unregistered, None, helpers::world::WAIT)
+        .await;
 
     for fault in [
         Fault::status(500, "Internal Server Error"),

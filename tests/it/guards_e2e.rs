@@ -3,7 +3,7 @@
 //! checks side effects: torrents and files kept or gone, the requests the Arr received, the
 //! summary's actions (kind, outcome, reason, error) and the tags on the torrent.
 
-mod helpers;
+use crate::helpers;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -30,6 +30,17 @@ fn only_action<'a>(summary: &'a Value, hash: &str) -> &'a Value {
     let on = actions_on(summary, hash);
     assert_eq!(on.len(), 1, "one action on {hash}: {summary:#}");
     on[0]
+}
+
+/// The one action on `hash`, checked to be of this (kind, outcome).
+fn the_action<'a>(summary: &'a Value, hash: &str, (kind, outcome): (&str, &str)) -> &'a Value {
+    let action = only_action(summary, hash);
+    assert_eq!(
+        (text(action, "kind"), text(action, "outcome")),
+        (kind, outcome),
+        "{action}"
+    );
+    action
 }
 
 fn text<'a>(action: &'a Value, field: &str) -> &'a str {
@@ -173,12 +184,7 @@ async fn torrent_missing_from_the_queue_is_deleted_only_when_absent_twice_and_th
     w.arr("movies").lose_download_client();
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &hash);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "skipped"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &hash, ("fail", "skipped"));
     assert!(text(fail, "reason").starts_with("stalled "), "{fail}");
     assert!(
         text(fail, "error").contains("not in movies's queue since this pass only"),
@@ -191,12 +197,7 @@ async fn torrent_missing_from_the_queue_is_deleted_only_when_absent_twice_and_th
     w.arr("movies").clear_requests();
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &hash);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "skipped"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &hash, ("fail", "skipped"));
     let error = text(fail, "error");
     assert!(
         error.contains("movies reports a download-client problem")
@@ -216,12 +217,7 @@ async fn torrent_missing_from_the_queue_is_deleted_only_when_absent_twice_and_th
     w.arr("movies").set_health(vec![]);
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &hash);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "done"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &hash, ("fail", "done"));
     assert!(fail["error"].is_null(), "{fail}");
     assert!(deletes(w.arr("movies")).is_empty(), "not through the Arr");
     assert!(w.qbit("main").wait_for_gone(&hash, WAIT).await);
@@ -282,12 +278,7 @@ async fn failed_private_torrent_leaves_the_queue_but_stays_seeding_tagged_failed
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
     // Held by the Arr: removed from its queue and blocklisted, kept in qBittorrent.
-    let fail = only_action(&summary, &held);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "done"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &held, ("fail", "done"));
     assert!(
         text(fail, "reason").starts_with("stalled ")
             && text(fail, "reason")
@@ -305,12 +296,7 @@ async fn failed_private_torrent_leaves_the_queue_but_stays_seeding_tagged_failed
     assert_eq!(q.tags_of(&held).await, vec!["sweeparr-failed".to_string()]);
     assert!(held_file.exists(), "its data kept");
     // Not held by the Arr: not deleted at all.
-    let fail = only_action(&summary, &alone);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "skipped"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &alone, ("fail", "skipped"));
     assert!(
         text(fail, "error").contains("private torrent the Arr does not hold: kept"),
         "{fail}"
@@ -385,12 +371,7 @@ async fn failed_cross_seed_is_removed_but_files_another_torrent_uses_are_kept() 
 
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &pack);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "done"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &pack, ("fail", "done"));
     let reason = text(fail, "reason");
     assert!(
         reason.starts_with("stalled ")
@@ -440,12 +421,7 @@ async fn download_slower_than_min_speed_over_a_watched_run_is_failed() {
 
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &slow);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "done"),
-        "{fail}"
-    );
+    let fail = the_action(&summary, &slow, ("fail", "done"));
     assert!(text(fail, "reason").starts_with("slow: "), "{fail}");
     assert!(text(fail, "reason").contains("< 1.0 KiB/s"), "{fail}");
     assert!(actions_on(&summary, &paused).is_empty(), "{summary:#}");
@@ -510,12 +486,7 @@ async fn disconnected_instance_gets_no_health_verdict_and_its_stall_run_ends() {
     assert_eq!(code, 0, "{summary:#}");
     assert!(actions_on(&summary, &stalled).is_empty(), "{summary:#}");
     // Imports go on without a network.
-    let import = only_action(&summary, &done);
-    assert_eq!(
-        (text(import, "kind"), text(import, "outcome")),
-        ("import", "done"),
-        "{import}"
-    );
+    the_action(&summary, &done, ("import", "done"));
     let scans = scan_commands(w.arr("movies"));
     assert_eq!(scans.len(), 1, "{scans:#?}");
     assert_eq!(scans[0].body["path"], data.display().to_string());
@@ -535,12 +506,7 @@ async fn disconnected_instance_gets_no_health_verdict_and_its_stall_run_ends() {
     let_stall().await;
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let fail = only_action(&summary, &stalled);
-    assert_eq!(
-        (text(fail, "kind"), text(fail, "outcome")),
-        ("fail", "done"),
-        "{fail}"
-    );
+    the_action(&summary, &stalled, ("fail", "done"));
     assert_eq!(deletes(w.arr("movies")).len(), 1);
     assert!(q.wait_for_gone(&stalled, WAIT).await);
 }
@@ -568,16 +534,7 @@ async fn tracker_network_error_is_not_taken_for_unregistered() {
         hashes.push((hash, message));
     }
     for (hash, message) in &hashes {
-        let deadline = Instant::now() + WAIT;
-        while !q
-            .trackers_of(hash)
-            .await
-            .iter()
-            .any(|t| tracker_failed(t) && t["msg"] == *message)
-        {
-            assert!(Instant::now() < deadline, "tracker never said {message:?}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        q.wait_tracker_failed(hash, Some(message), WAIT).await;
     }
     let (truncated, unregistered) = (hashes[0].0.clone(), hashes[1].0.clone());
     let truncated_ids = w.queue("movies", &truncated, "downloading", vec![61]);
@@ -646,12 +603,7 @@ async fn lidarr_download_counts_as_imported_only_on_download_imported() {
     assert!(forget.status.success(), "{forget:?}");
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let remove = only_action(&summary, &hash);
-    assert_eq!(
-        (text(remove, "kind"), text(remove, "outcome")),
-        ("remove", "done"),
-        "{remove}"
-    );
+    let remove = the_action(&summary, &hash, ("remove", "done"));
     assert!(text(remove, "reason").starts_with("imported; "), "{remove}");
     assert!(w.qbit("main").wait_for_gone(&hash, WAIT).await);
     assert!(wait_absent(&data).await, "files deleted");
@@ -700,12 +652,7 @@ async fn torrent_without_root_folder_gets_no_import_scan_of_the_save_folder() {
 
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
-    let import = only_action(&summary, &flat);
-    assert_eq!(
-        (text(import, "kind"), text(import, "outcome")),
-        ("import", "skipped"),
-        "{import}"
-    );
+    let import = the_action(&summary, &flat, ("import", "skipped"));
     assert!(
         text(import, "error").contains("whole save folder"),
         "{import}"

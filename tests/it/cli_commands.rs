@@ -1,6 +1,6 @@
 //! `check`, `state ...` and `config example` of the real binary against real servers.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! the real 5.3.0 does (login 204 with an empty body and a `QBT_SID_<port>` cookie, 204 for
 //! actions; recorded in tests/fixtures/).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -73,7 +74,7 @@ async fn fake(
 fn config(url: &str) -> QbitConfig {
     QbitConfig {
         name: "box".into(),
-        url: url.to_string(),
+        url: url.parse().expect("test URL"),
         username: "me".into(),
         password_source: SecretSource::Literal("s3cret pw&=".into()),
         password: Secret::new("s3cret pw&="),
@@ -395,12 +396,61 @@ async fn a_truncated_body_is_malformed() {
     server.abort();
 }
 
+/// A server that reads each request and closes the connection without answering for the
+/// first `closes` connections, then answers an empty `sync/maindata`; counts connections.
+async fn closing_server(closes: usize) -> (u16, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&seen);
+    let server = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            if count.fetch_add(1, Ordering::SeqCst) < closes {
+                let _ = sock.shutdown().await;
+                continue;
+            }
+            let body = r#"{"rid":1,"full_update":true,"torrents":{},"categories":{},"server_state":{"connection_status":"connected"}}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = sock.write_all(reply.as_bytes()).await;
+        }
+    });
+    (port, seen, server)
+}
+
+#[tokio::test]
+async fn a_read_whose_connection_closes_before_the_answer_is_sent_once_more() {
+    let (port, seen, server) = closing_server(1).await;
+    let c = api_client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5));
+    let listed = c.list().await;
+    assert!(listed.is_ok(), "{:?}", listed.err());
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "sent again once");
+    server.abort();
+
+    // Closed every time: sent twice in all, then unreachable.
+    let (port, seen, server) = closing_server(usize::MAX).await;
+    let c = api_client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5));
+    let err = c.list().await.unwrap_err();
+    assert!(matches!(err, QbitError::Unreachable { .. }), "{err}");
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "no second retry");
+    server.abort();
+}
+
+/// A bad URL never reaches a client: the config refuses it, naming the instance's key (a
+/// client takes only a checked `BaseUrl`).
 #[test]
 fn a_bad_url_is_a_config_error() {
-    let err = QbitClient::new(&config("127.0.0.1:8080"), Duration::from_secs(1)).unwrap_err();
-    assert!(matches!(err, QbitError::Config { .. }), "{err}");
-    let err = QbitClient::new(&config("ftp://host"), Duration::from_secs(1)).unwrap_err();
-    assert!(err.to_string().contains("'box'"), "{err}");
+    for url in ["127.0.0.1:8080", "ftp://host"] {
+        assert!(url.parse::<sweeparr::config::BaseUrl>().is_err(), "{url}");
+        let toml = format!("[qbit.box]\nurl = \"{url}\"\npassword = \"x\"\n");
+        let err = sweeparr::config::load_str(&toml, "<test>", std::path::Path::new("."), &|_| None)
+            .unwrap_err();
+        assert!(err.to_string().contains("qbit.box.url"), "{err}");
+    }
 }
 
 #[tokio::test]

@@ -16,13 +16,13 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, RngSeed};
 use serde_json::{Value, json};
-use sweeparr::arr::wire::{Paged, QueueRecord, group_queue};
+use sweeparr::arr::wire::{Paged, QueueReader, QueueRecord, group_queue, parse_queue};
 use sweeparr::config::Config;
 use sweeparr::decide::{Scope, decide};
 use sweeparr::model::{ArrKind, ArrSnapshot, Connection, InstanceSnapshot, Snapshot, Torrent};
 use sweeparr::qbit::maindata::{MainData, MainDataReader, parse_maindata};
 use sweeparr::qbit::wire;
-use sweeparr::state::Records;
+use sweeparr::state::State;
 
 const NOW: i64 = 1_750_000_000;
 
@@ -230,7 +230,6 @@ fn decide_twice(torrents: Vec<Torrent>, queue: Vec<QueueRecord>) {
             name: "movies".into(),
             kind: ArrKind::Radarr,
             reachable: true,
-            version: None,
             error: None,
             queue: group_queue(queue),
             history: Default::default(),
@@ -238,7 +237,7 @@ fn decide_twice(torrents: Vec<Torrent>, queue: Vec<QueueRecord>) {
             health: Default::default(),
         }],
     };
-    let mut state = Records::new();
+    let mut state = State::new();
     for now in [NOW, NOW + 86_400] {
         let plan = decide(&snapshot, &state, cfg, &Scope::default(), now);
         for a in &plan.actions {
@@ -251,7 +250,7 @@ fn decide_twice(torrents: Vec<Torrent>, queue: Vec<QueueRecord>) {
             serde_json::to_string(&a.name).unwrap();
         }
         for r in plan.records {
-            state.insert(r.key(), r);
+            state.insert(r);
         }
     }
 }
@@ -283,9 +282,10 @@ proptest! {
                 "statusMessages": [{"title": title, "messages": [title, ""]}],
             }))
             .collect();
-        let body = serde_json::to_vec(&json!({"page": 1, "records": records})).unwrap();
-        if let Ok(page) = serde_json::from_slice::<Paged<QueueRecord>>(&body) {
-            for (key, d) in group_queue(page.records.clone()) {
+        let body = serde_json::to_vec(&records).unwrap();
+        if let Ok(queue) = parse_queue(&body) {
+            prop_assert_eq!(&queue_in_pieces(&body, &[1, 3, 64]).unwrap(), &queue);
+            for (key, d) in queue {
                 prop_assert!(!key.is_empty() && key.trim() == key);
                 prop_assert_eq!(&key, &key.to_ascii_uppercase());
                 prop_assert!(d.messages.iter().all(|m| !m.trim().is_empty()));
@@ -307,6 +307,8 @@ proptest! {
         let _ = parse_maindata(&bytes);
         let _ = maindata_in_pieces(&bytes, &[1, 7, 64]);
         let _ = serde_json::from_slice::<Paged<QueueRecord>>(&bytes).map(|p| group_queue(p.records));
+        let _ = parse_queue(&bytes);
+        let _ = queue_in_pieces(&bytes, &[1, 7, 64]);
     }
 }
 
@@ -623,16 +625,38 @@ impl ExpectedMainData {
 /// Feeds `body` to a [`MainDataReader`] cut at `cuts` (positions, any order, clamped to the
 /// body); the first error ends the reading.
 fn maindata_in_pieces(body: &[u8], cuts: &[usize]) -> Result<MainData, String> {
+    let mut reader = MainDataReader::default();
+    for piece in pieces(body, cuts) {
+        reader.feed(piece)?;
+    }
+    reader.finish()
+}
+
+/// A `queue/details` reply fed to [`QueueReader`] cut at `cuts`.
+fn queue_in_pieces(
+    body: &[u8],
+    cuts: &[usize],
+) -> Result<std::collections::BTreeMap<String, sweeparr::model::QueueDownload>, String> {
+    let mut reader = QueueReader::default();
+    for piece in pieces(body, cuts) {
+        reader.feed(piece)?;
+    }
+    reader.finish()
+}
+
+/// `body` cut at `cuts` (each taken modulo its length + 1), in order.
+fn pieces<'a>(body: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     let mut at: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
     at.push(body.len());
     at.sort_unstable();
-    let mut reader = MainDataReader::default();
     let mut from = 0;
-    for to in at {
-        reader.feed(&body[from..to])?;
-        from = to;
-    }
-    reader.finish()
+    at.into_iter()
+        .map(|to| {
+            let piece = &body[from..to];
+            from = to;
+            piece
+        })
+        .collect()
 }
 
 /// Damage: each edit deletes the byte at a position (`None`) or inserts one there.

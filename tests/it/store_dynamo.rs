@@ -1,7 +1,7 @@
 //! The DynamoDB backend against an emulator: the shared store suite, plus table layout,
 //! batching and lease behaviour seen on the items themselves.
 
-mod helpers;
+use crate::helpers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! torrent must be removed, and a loopback receiver standing in for the webhook, Discord,
 //! ntfy and Apprise endpoints.
 
-mod helpers;
+use crate::helpers;
 
 use std::process::Output;
 use std::time::Duration;
@@ -180,7 +180,7 @@ async fn an_unreachable_arr_is_announced_once_and_its_recovery_once() {
     let told = texts(&rx);
     assert_eq!(told.len(), 1, "announced once over two passes: {told:#?}");
     assert!(
-        told[0].starts_with("arr movies unreachable: GET system/status answered HTTP 503"),
+        told[0].starts_with("arr movies unreachable: GET queue/details answered HTTP 503"),
         "{}",
         told[0]
     );

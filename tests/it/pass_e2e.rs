@@ -2,7 +2,7 @@
 //! Every test checks side effects: torrents gone or kept in qBittorrent, files on disk,
 //! requests the Arr received, the exit code and the summary.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 
@@ -393,16 +393,8 @@ async fn unregistered_torrent_is_failed() {
     q.add_torrent_file(&file, "radarr", &[], false).await;
     q.wait_for(&hash, |_| true, helpers::world::WAIT).await;
     // Wait until the tracker's refusal is visible.
-    let deadline = std::time::Instant::now() + helpers::world::WAIT;
-    while !q
-        .trackers_of(&hash)
-        .await
-        .iter()
-        .any(helpers::qbit::tracker_failed)
-    {
-        assert!(std::time::Instant::now() < deadline, "tracker never failed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    q.wait_tracker_failed(&hash, None, helpers::world::WAIT)
+        .await;
     // Radarr does not hold it: the first pass sees it absent from the queue, the next one
     // (still absent, Radarr's health check clean) deletes it.
     let first = w.watch().await;

@@ -4,7 +4,7 @@
 //! Arrs carry on); a write that failed is reported `failed`, exits 1, and is sent again by
 //! the next pass exactly when the Arr did not carry it out.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 
@@ -36,13 +36,13 @@ async fn arr_queue_faults_spare_its_category_and_other_arrs_work() {
         (
             "500",
             Fault::status(500, "boom"),
-            "GET queue answered HTTP 500",
+            "GET queue/details answered HTTP 500",
         ),
         ("no answer", Fault::Hang, "timed out"),
         (
             "malformed",
             Fault::Malformed,
-            "GET queue sent an unexpected body",
+            "GET queue/details sent an unexpected body",
         ),
     ];
     let mut movies = vec![];

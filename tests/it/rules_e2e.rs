@@ -2,7 +2,7 @@
 //! what qBittorrent holds afterwards (tags, states, categories, limits, torrents and files
 //! on disk), not only the summary.
 
-mod helpers;
+use crate::helpers;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

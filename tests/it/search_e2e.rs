@@ -2,7 +2,7 @@
 //! needed: searches are per Arr). Each test checks what the Arr received, the summary and
 //! the search records in the state store.
 
-mod helpers;
+use crate::helpers;
 
 use helpers::fake_arr::{FakeArr, Wanted};
 use helpers::world::{World, actions};

@@ -1,6 +1,6 @@
 //! The Arr client against the fake Radarr / Sonarr / Lidarr.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use sweeparr::arr::{ArrClient, ArrError, RemoveOutcome};
 use sweeparr::config::{
     ArrConfig, Health, ImportMode, Secret, SecretSource, SeedGoal, SeedMode, Seeding,
 };
-use sweeparr::model::ArrKind;
+use sweeparr::model::{ArrKind, TrackedState};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const KINDS: [ArrKind; 3] = [ArrKind::Radarr, ArrKind::Sonarr, ArrKind::Lidarr];
@@ -26,7 +26,7 @@ fn config(kind: ArrKind, url: &str, key: &str) -> ArrConfig {
     ArrConfig {
         name: "media".into(),
         kind,
-        url: url.into(),
+        url: url.parse().expect("test URL"),
         api_key_source: SecretSource::Literal(key.into()),
         api_key: Secret::new(key),
         category: kind.as_str().into(),
@@ -115,7 +115,7 @@ async fn url_base_of_the_configured_url_is_kept() {
 }
 
 #[tokio::test]
-async fn queue_reads_every_page_when_it_holds_more_than_500_records() {
+async fn queue_is_one_unpaged_request_however_long_it_is() {
     let fake = fake(ArrKind::Radarr);
     for n in 0..1203 {
         fake.add_download(FakeDownload {
@@ -126,39 +126,74 @@ async fn queue_reads_every_page_when_it_holds_more_than_500_records() {
     let client = client(&fake);
     let queue = client.queue().await.expect("queue");
     assert_eq!(queue.len(), 1203);
+    assert!(queue.contains_key(&hash(0).to_uppercase()));
     assert!(queue.contains_key(&hash(1202).to_uppercase()));
     let reqs = fake.requests();
-    assert_eq!(reqs.len(), 3);
-    assert_eq!(client.requests(), 3);
-    for (i, r) in reqs.iter().enumerate() {
-        assert_eq!(r.path, "/api/v3/queue");
-        assert_eq!(r.param("page"), Some((i + 1).to_string().as_str()));
-        assert_eq!(r.param("pageSize"), Some("500"));
-        assert_eq!(r.param("includeUnknownMovieItems"), Some("true"));
-    }
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(client.requests(), 1);
+    assert_eq!(reqs[0].path, "/api/v3/queue/details");
+    assert!(reqs[0].query.is_empty(), "{:?}", reqs[0].query);
 }
 
 #[tokio::test]
-async fn queue_gets_more_than_the_servers_default_page_of_ten() {
+async fn queue_details_holds_what_the_paged_queue_spreads_over_pages() {
     let fake = fake(ArrKind::Sonarr);
     for n in 0..25 {
         fake.add_download(FakeDownload::new(&hash(n), "Show.S01E01"));
     }
-    // The fake, like the real Arr, pages by 10 when pageSize is left out.
-    let raw: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v3/queue", fake.url()))
-        .header("X-Api-Key", KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(raw["records"].as_array().unwrap().len(), 10);
-    assert_eq!(raw["totalRecords"], 25);
+    // The fake, like the real Arr, pages the paged queue by 10 when pageSize is left out;
+    // queue/details answers a plain array of every record.
+    let raw = |path: &str| {
+        let url = format!("{}{path}", fake.url());
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("X-Api-Key", KEY)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let paged = raw("/api/v3/queue").await;
+    assert_eq!(paged["records"].as_array().unwrap().len(), 10);
+    assert_eq!(paged["totalRecords"], 25);
+    let details = raw("/api/v3/queue/details").await;
+    assert_eq!(details.as_array().unwrap().len(), 25);
 
     let queue = client(&fake).queue().await.expect("queue");
     assert_eq!(queue.len(), 25);
+}
+
+#[tokio::test]
+async fn a_queue_cut_short_is_an_error_not_a_smaller_queue() {
+    use axum::{Router, routing::get};
+    // Half a reply: the Arr (or a proxy) closed the connection inside the array.
+    let app = Router::new().route(
+        "/api/v3/queue/details",
+        get(|| async { r#"[{"id":1,"downloadId":"AB","title":"x"},{"id":2,"downl"# }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let cfg = config(ArrKind::Radarr, &url, KEY);
+    let err = ArrClient::new(&cfg, Duration::from_secs(5))
+        .unwrap()
+        .queue()
+        .await
+        .unwrap_err();
+    server.abort();
+    match err {
+        ArrError::Malformed {
+            endpoint, reason, ..
+        } => {
+            assert_eq!(endpoint, "GET queue/details");
+            assert!(reason.contains("truncated"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -201,7 +236,7 @@ async fn sonarr_episode_records_become_one_download_with_every_record_id() {
     let d = &queue[&hash(3).to_uppercase()];
     assert_eq!(d.record_ids, ids);
     assert_eq!(d.status, "completed");
-    assert_eq!(d.tracked_state, "importblocked");
+    assert_eq!(d.tracked_state, TrackedState::ImportBlocked);
     assert_eq!(d.tracked_status, "warning");
     assert_eq!(
         d.messages,
@@ -225,7 +260,7 @@ async fn lidarr_pascal_case_status_is_lower_cased() {
         ..FakeDownload::new(&hash(9), "Artist - Album FLAC")
     });
     let raw: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/queue?pageSize=50", fake.url()))
+        .get(format!("{}/api/v1/queue/details", fake.url()))
         .header("X-Api-Key", KEY)
         .send()
         .await
@@ -233,17 +268,24 @@ async fn lidarr_pascal_case_status_is_lower_cased() {
         .json()
         .await
         .unwrap();
-    assert_eq!(raw["records"][0]["status"], "DownloadClientUnavailable");
+    assert_eq!(raw[0]["status"], "DownloadClientUnavailable");
+    assert_eq!(
+        raw[0]["album"]["id"], 30,
+        "Lidarr embeds the album by default"
+    );
 
     let queue = client(&fake).queue().await.expect("queue");
     let d = &queue[&hash(9).to_uppercase()];
     assert_eq!(d.record_ids.len(), 2);
     assert_eq!(d.status, "downloadclientunavailable");
-    assert_eq!(d.tracked_state, "importfailed");
+    assert_eq!(d.tracked_state, TrackedState::ImportFailed);
     assert_eq!(d.messages, vec!["Import failed"]);
+    let reqs = fake.requests();
+    assert_eq!(reqs[1].path, "/api/v1/queue/details");
     assert_eq!(
-        fake.requests()[1].param("includeUnknownArtistItems"),
-        Some("true")
+        reqs[1].param("includeAlbum"),
+        Some("false"),
+        "no embedded albums"
     );
 }
 
@@ -436,7 +478,7 @@ async fn server_error_becomes_an_http_error_naming_the_endpoint() {
             status, endpoint, ..
         } => {
             assert_eq!(*status, 500);
-            assert_eq!(endpoint, "GET queue");
+            assert_eq!(endpoint, "GET queue/details");
         }
         other => panic!("expected Http, got {other:?}"),
     }

@@ -1,7 +1,7 @@
 //! Guards of the real binary: bad config and bad arguments contact nothing, overlapping runs
 //! act once, an unusable state store acts on nothing, secrets never reach any output.
 
-mod helpers;
+use crate::helpers;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -79,6 +79,17 @@ async fn bad_config_exits_2_and_contacts_nothing() {
     let out = run_binary(&path, &["run", "--instance", "nope"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+    // So are bad environment overrides, and a log format the binary does not know.
+    for (var, value) in [
+        ("SWEEPARR_STATE_BACKEND", "postgres"),
+        ("SWEEPARR_DRY_RUN", "maybe"),
+        ("SWEEPARR_LOG_FORMAT", "xml"),
+    ] {
+        let out = run_binary(&path, &["run"], &[(var, value)]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={value}\n{stderr}");
+        assert!(stderr.contains(var), "names the variable: {stderr}");
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         qbit_hits.load(Ordering::SeqCst),
@@ -135,15 +146,22 @@ async fn two_runs_started_together_act_once() {
     let hash = w.add_stalled("main", "race.mkv", "radarr", &[]).await;
     w.queue("movies", &hash, "downloading", vec![4]);
     w.watch().await;
-    // Slow Arr answers keep the first run inside its lease while the second starts.
-    w.arr("movies").set_delay(Some(Duration::from_millis(300)));
+    // Slow Arr answers keep the first run inside its lease while the second starts: 1.5 s
+    // per answer, so the first run holds the lease for seconds, more than the two processes'
+    // start can drift apart on a loaded machine (at 300 ms both once ran one after the other).
+    w.arr("movies").set_delay(Some(Duration::from_millis(1500)));
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let (a, b) = tokio::join!(w.run_json(&[]), w.run_json(&[]));
     let statuses = [
         a.1["status"].as_str().unwrap().to_string(),
         b.1["status"].as_str().unwrap().to_string(),
     ];
-    assert!(statuses.contains(&"skipped".to_string()), "{statuses:?}");
+    assert!(
+        statuses.contains(&"skipped".to_string()),
+        "{statuses:?}\n{:#}\n{:#}",
+        a.1,
+        b.1
+    );
     assert!(statuses.contains(&"ok".to_string()), "{statuses:?}");
     let deletes = w
         .arr("movies")

@@ -1,7 +1,7 @@
 //! The test harness can put a real qBittorrent into every state later tests rely on:
 //! complete and seeding, stalled with data absent, multi-file, and unregistered at its tracker.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::Duration;
 
@@ -70,25 +70,8 @@ async fn harness_produces_complete_stalled_multi_file_and_unregistered_torrents(
     let (unreg, unreg_hash) = make_torrent(&save, "gone.mkv", &[("x", 10_000)], &url, true);
     tracker.set_unregistered(&unreg_hash);
     qbit.add_torrent_file(&unreg, "radarr", &[], false).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let trackers = qbit.trackers_of(&unreg_hash).await;
-        let real: Vec<_> = trackers
-            .iter()
-            .filter(|t| t["tier"].as_i64() >= Some(0))
-            .collect();
-        if real
-            .iter()
-            .any(|t| helpers::qbit::tracker_failed(t) && t["msg"] == UNREGISTERED)
-        {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "tracker never failed: {trackers:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    qbit.wait_tracker_failed(&unreg_hash, Some(UNREGISTERED), WAIT)
+        .await;
     assert!(tracker.announced_hashes().contains(&unreg_hash));
 
     // A working tracker: the complete torrent announced and shows status 2.

@@ -3,12 +3,11 @@
 //! what a steady pass costs, the API key, the version kept in state, and a tracker that
 //! worked and then says the torrent is unregistered.
 
-mod helpers;
+use crate::helpers;
 
 use std::time::{Duration, Instant};
 
 use helpers::fault_proxy::FaultProxy;
-use helpers::qbit::tracker_failed;
 use helpers::world::{World, actions, parse_summary, run_binary};
 use serde_json::Value;
 use sweeparr::model::ArrKind;
@@ -179,11 +178,8 @@ async fn a_tracker_that_worked_and_then_says_unregistered_is_failed_within_two_p
 
     // The tracker now refuses the torrent.
     q.reannounce(&hash).await;
-    let deadline = Instant::now() + helpers::world::WAIT;
-    while !q.trackers_of(&hash).await.iter().any(tracker_failed) {
-        assert!(Instant::now() < deadline, "tracker never refused");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    q.wait_tracker_failed(&hash, None, helpers::world::WAIT)
+        .await;
     // The premise: qBittorrent's `tracker` field still shows a URL (4.x/5.0: the last one
     // that worked, 5.1+: the first one), so it cannot tell the torrent is unregistered.
     let info = q.torrent_info(&hash).await.expect("torrent");
