@@ -75,6 +75,14 @@ async fn run(config: Option<&std::path::Path>, args: RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if cfg.qbit.is_empty() && cfg.arr.is_empty() {
+        eprintln!(
+            "sweeparr: config error: {}: no [qbit.<name>] and no [arr.<name>] table; a pass \
+             would have nothing to look at",
+            cfg.source
+        );
+        return ExitCode::Usage;
+    }
     let known: Vec<&str> = cfg.qbit.keys().map(String::as_str).collect();
     let scope = match Scope::parse(&args.hashes, &args.instances, &known) {
         Ok(scope) => scope,

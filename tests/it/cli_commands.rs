@@ -121,3 +121,17 @@ async fn text_output_is_a_table_and_a_total() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_naming_nothing_to_look_at_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sweeparr.toml");
+    std::fs::write(&config, "[state]\npath = \"state\"\n").unwrap();
+    let out = helpers::world::run_binary(&config, &["run", "--output", "json"], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("sweeparr.toml"), "{said}");
+    assert!(said.contains("[qbit.<name>]"), "{said}");
+    // Refused before the store is opened: nothing written.
+    assert!(!dir.path().join("state").exists());
+}
