@@ -238,13 +238,28 @@ impl World {
         category: &str,
         tags: &[&str],
     ) -> (String, PathBuf) {
+        self.add_seeding(instance, name, category, tags, &[("f", 50_000)], false)
+            .await
+    }
+
+    /// Adds a torrent made of `files` (one entry: a single-file torrent) with its data
+    /// present and waits until it seeds; returns (hash, path of its data).
+    pub async fn add_seeding(
+        &self,
+        instance: &str,
+        name: &str,
+        category: &str,
+        tags: &[&str],
+        files: &[(&str, usize)],
+        private: bool,
+    ) -> (String, PathBuf) {
         let q = self.qbit(instance);
         let (file, hash) = make_torrent(
             &q.save_dir(),
             name,
-            &[("f", 50_000)],
+            files,
             &self.tracker.announce_url(),
-            false,
+            private,
         );
         q.add_torrent_file(&file, category, tags, false).await;
         q.wait_for(

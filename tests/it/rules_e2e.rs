@@ -7,39 +7,11 @@ use crate::helpers;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use helpers::qbit::make_torrent;
 use helpers::world::{WAIT, World, actions, parse_summary};
 
-/// Adds a seeding torrent with the given files (one entry: a single-file torrent) to
-/// instance "main"; returns (hash, path of its data).
-async fn add_seeding(
-    w: &World,
-    name: &str,
-    category: &str,
-    tags: &[&str],
-    files: &[(&str, usize)],
-    private: bool,
-) -> (String, PathBuf) {
-    let q = w.qbit("main");
-    let (file, hash) = make_torrent(
-        &q.save_dir(),
-        name,
-        files,
-        &w.tracker.announce_url(),
-        private,
-    );
-    q.add_torrent_file(&file, category, tags, false).await;
-    q.wait_for(
-        &hash,
-        |t| t["amount_left"] == 0 && t["state"].as_str().is_some_and(|s| s.ends_with("UP")),
-        WAIT,
-    )
-    .await;
-    (hash, q.save_dir().join(name))
-}
-
 async fn seed(w: &World, name: &str, category: &str, tags: &[&str]) -> (String, PathBuf) {
-    add_seeding(w, name, category, tags, &[("f", 40_000)], false).await
+    w.add_seeding("main", name, category, tags, &[("f", 40_000)], false)
+        .await
 }
 
 async fn world(rules: &str) -> World {
@@ -353,17 +325,22 @@ then = ["tag:public-nfo"]
     )
     .await;
     let files = [("movie.mkv", 30_000), ("info.nfo", 500)];
-    let (public, _) = add_seeding(&w, "pub.release", "misc", &[], &files, false).await;
-    let (private, _) = add_seeding(&w, "priv.release", "misc", &[], &files, true).await;
-    let (no_nfo, _) = add_seeding(
-        &w,
-        "pub.plain",
-        "misc",
-        &[],
-        &[("a.mkv", 30_000), ("b.mkv", 30_000)],
-        false,
-    )
-    .await;
+    let (public, _) = w
+        .add_seeding("main", "pub.release", "misc", &[], &files, false)
+        .await;
+    let (private, _) = w
+        .add_seeding("main", "priv.release", "misc", &[], &files, true)
+        .await;
+    let (no_nfo, _) = w
+        .add_seeding(
+            "main",
+            "pub.plain",
+            "misc",
+            &[],
+            &[("a.mkv", 30_000), ("b.mkv", 30_000)],
+            false,
+        )
+        .await;
 
     let (code, summary) = w.run_json(&[]).await;
     assert_eq!(code, 0, "{summary:#}");
