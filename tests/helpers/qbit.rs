@@ -699,6 +699,33 @@ impl QbitServer {
         }
     }
 
+    /// Waits until a tracker of `hash` (the one at `url`, when given) reports working
+    /// (status 2). Asks for a new announce only after 10 s without an answer (5.3 was seen
+    /// to leave a first announce "updating" for over 30 s under load), so a test counting
+    /// announces sees one in the usual case.
+    pub async fn wait_tracker_working(&self, hash: &str, url: Option<&str>, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut ask_again = Instant::now() + Duration::from_secs(10);
+        loop {
+            let trackers = self.trackers_of(hash).await;
+            if trackers
+                .iter()
+                .any(|t| t["status"] == 2 && url.is_none_or(|u| t["url"] == u))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no tracker of {hash} worked within {within:?}: {trackers:?}"
+            );
+            if Instant::now() > ask_again {
+                self.reannounce(hash).await;
+                ask_again = Instant::now() + Duration::from_secs(10);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Names of the existing categories.
     pub async fn category_names(&self) -> Vec<String> {
         let v = self.get_json("torrents/categories", &[]).await;

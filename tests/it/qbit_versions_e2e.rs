@@ -5,7 +5,7 @@
 
 use crate::helpers;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use helpers::fault_proxy::FaultProxy;
 use helpers::world::{World, actions, parse_summary, run_binary};
@@ -165,11 +165,8 @@ async fn a_tracker_that_worked_and_then_says_unregistered_is_failed_within_two_p
     // The first announce is answered normally, every later one with "Unregistered torrent".
     w.tracker.set_unregistered_after(&hash, 1);
     q.add_torrent_file(&file, "radarr", &[], false).await;
-    let deadline = Instant::now() + helpers::world::WAIT;
-    while !q.trackers_of(&hash).await.iter().any(|t| t["status"] == 2) {
-        assert!(Instant::now() < deadline, "tracker never worked");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    q.wait_tracker_working(&hash, None, helpers::world::WAIT)
+        .await;
 
     // Pass 1: the tracker works; nothing to do.
     let (code, first) = w.run_json(&[]).await;
