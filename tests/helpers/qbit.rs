@@ -676,27 +676,13 @@ impl QbitServer {
     /// new announce every 5 s: 5.1 sometimes leaves the first announce `updating` (status 3)
     /// for good on a loaded machine.
     pub async fn wait_tracker_failed(&self, hash: &str, message: Option<&str>, within: Duration) {
-        let deadline = Instant::now() + within;
-        let mut ask_again = Instant::now() + Duration::from_secs(5);
-        loop {
-            let trackers = self.trackers_of(hash).await;
-            if trackers
-                .iter()
-                .any(|t| tracker_failed(t) && message.is_none_or(|m| t["msg"] == m))
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no tracker of {hash} failed{} within {within:?}: {trackers:?}",
-                message.map(|m| format!(" with {m:?}")).unwrap_or_default()
-            );
-            if Instant::now() > ask_again {
-                self.reannounce(hash).await;
-                ask_again = Instant::now() + Duration::from_secs(5);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        let what = format!(
+            "failed{}",
+            message.map(|m| format!(" with {m:?}")).unwrap_or_default()
+        );
+        let failed = |t: &Value| tracker_failed(t) && message.is_none_or(|m| t["msg"] == m);
+        self.wait_tracker(hash, &what, failed, Duration::from_secs(5), within)
+            .await;
     }
 
     /// Waits until a tracker of `hash` (the one at `url`, when given) reports working
@@ -704,23 +690,35 @@ impl QbitServer {
     /// to leave a first announce "updating" for over 30 s under load), so a test counting
     /// announces sees one in the usual case.
     pub async fn wait_tracker_working(&self, hash: &str, url: Option<&str>, within: Duration) {
+        let working = |t: &Value| t["status"] == 2 && url.is_none_or(|u| t["url"] == u);
+        self.wait_tracker(hash, "worked", working, Duration::from_secs(10), within)
+            .await;
+    }
+
+    /// Polls `torrents/trackers` until one entry of `hash` matches, asking for a new announce
+    /// every `ask_every`; panics with the tracker list (naming `what`) after `within`.
+    async fn wait_tracker(
+        &self,
+        hash: &str,
+        what: &str,
+        matches: impl Fn(&Value) -> bool,
+        ask_every: Duration,
+        within: Duration,
+    ) {
         let deadline = Instant::now() + within;
-        let mut ask_again = Instant::now() + Duration::from_secs(10);
+        let mut ask_again = Instant::now() + ask_every;
         loop {
             let trackers = self.trackers_of(hash).await;
-            if trackers
-                .iter()
-                .any(|t| t["status"] == 2 && url.is_none_or(|u| t["url"] == u))
-            {
+            if trackers.iter().any(&matches) {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "no tracker of {hash} worked within {within:?}: {trackers:?}"
+                "no tracker of {hash} {what} within {within:?}: {trackers:?}"
             );
             if Instant::now() > ask_again {
                 self.reannounce(hash).await;
-                ask_again = Instant::now() + Duration::from_secs(10);
+                ask_again = Instant::now() + ask_every;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
