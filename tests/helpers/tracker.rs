@@ -3,9 +3,8 @@
 //! `/announce` answers every torrent with a valid reply without peers, except the hashes
 //! marked with [`FakeTracker::set_failure`] / [`FakeTracker::set_unregistered`], which get a
 //! bencoded `failure reason` (qBittorrent then shows the tracker as not working, status 4,
-//! with that message). [`FakeTracker::set_unregistered_after`] answers a hash normally for its
-//! first announces and then refuses it, as a tracker that deletes a torrent already being
-//! downloaded. Marks can change at any time; qBittorrent only hears the new answer at its next
+//! with that message). Marks can change at any time (a tracker that deletes a torrent already
+//! being downloaded is a mark set after it announced); qBittorrent only hears the new answer at its next
 //! announce, which [`super::qbit::QbitServer::reannounce`] forces (replies ask for a one-second
 //! minimum interval). The server stops when the value is dropped.
 
@@ -19,17 +18,10 @@ use axum::routing::get;
 /// The message private trackers typically send for a torrent they do not know.
 pub const UNREGISTERED: &str = "Unregistered torrent";
 
-/// How announces of one hash are refused.
-struct Failure {
-    /// The `failure reason` sent.
-    message: String,
-    /// Announces of the hash answered normally before the first refusal.
-    after: usize,
-}
-
 #[derive(Default)]
 struct Shared {
-    failures: Mutex<HashMap<String, Failure>>,
+    /// Refused hashes and the `failure reason` each gets.
+    failures: Mutex<HashMap<String, String>>,
     announced: Mutex<Vec<String>>,
 }
 
@@ -64,32 +56,17 @@ impl FakeTracker {
 
     /// Answers announces of `hash` with `failure reason` = `message` from now on.
     pub fn set_failure(&self, hash: &str, message: &str) {
-        self.set_failure_after(hash, 0, message);
-    }
-
-    /// Answers the first `n` announces of `hash` (counted since the tracker started, those
-    /// already received included) normally and every later one with `failure reason` =
-    /// `message`.
-    pub fn set_failure_after(&self, hash: &str, n: usize, message: &str) {
-        self.shared.failures.lock().unwrap().insert(
-            hash.to_ascii_lowercase(),
-            Failure {
-                message: message.to_string(),
-                after: n,
-            },
-        );
+        self.shared
+            .failures
+            .lock()
+            .unwrap()
+            .insert(hash.to_ascii_lowercase(), message.to_string());
     }
 
     /// Answers announces of `hash` with "Unregistered torrent" from now on (also after it
     /// announced successfully: the torrent hears it at its next announce).
     pub fn set_unregistered(&self, hash: &str) {
         self.set_failure(hash, UNREGISTERED);
-    }
-
-    /// Answers the first `n` announces of `hash` normally, later ones with
-    /// "Unregistered torrent".
-    pub fn set_unregistered_after(&self, hash: &str, n: usize) {
-        self.set_failure_after(hash, n, UNREGISTERED);
     }
 
     /// Answers announces of `hash` normally again.
@@ -138,19 +115,9 @@ async fn announce(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) 
         .find_map(|pair| pair.strip_prefix("info_hash="))
         .map(|v| hex(&percent_decode(v)))
         .unwrap_or_default();
-    let nth = {
-        let mut announced = shared.announced.lock().unwrap();
-        announced.push(hash.clone());
-        announced.iter().filter(|h| **h == hash).count()
-    };
-    match shared
-        .failures
-        .lock()
-        .unwrap()
-        .get(&hash)
-        .filter(|f| nth > f.after)
-    {
-        Some(f) => format!("d14:failure reason{}:{}e", f.message.len(), f.message).into_bytes(),
+    shared.announced.lock().unwrap().push(hash.clone());
+    match shared.failures.lock().unwrap().get(&hash) {
+        Some(m) => format!("d14:failure reason{}:{}e", m.len(), m).into_bytes(),
         // A short "min interval" lets a forced reannounce reach the tracker at once.
         None => b"d8:intervali1800e12:min intervali1e5:peers0:e".to_vec(),
     }
