@@ -90,7 +90,7 @@ fuzz:
 ## Formatting, clippy, and the deployment files (cfn-lint, systemd-analyze verify).
 lint: lint-infra
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) check --quiet --manifest-path fuzz/Cargo.toml
 
 lint-infra:

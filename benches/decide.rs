@@ -8,11 +8,6 @@
 //! are shared: this leaves out time spent descheduled), and the median per torrent to show
 //! scaling. `libc` (a dev-dependency) gives the thread CPU clock.
 
-#[path = "support/library.rs"]
-mod library;
-#[path = "support/rng.rs"]
-mod rng;
-
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +16,7 @@ use sweeparr::config::Config;
 use sweeparr::decide::{self, Scope};
 use sweeparr::model::Snapshot;
 use sweeparr::state::State;
+use testkit::bench::library;
 
 const WARMUPS: usize = 5;
 const SAMPLES: usize = 31;

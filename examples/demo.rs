@@ -3,27 +3,12 @@
 //! and `sweeparr run` on it, what the Arr received, and what is left. Everything is stopped
 //! and deleted at the end.
 
-#[allow(dead_code)]
-#[path = "../tests/helpers/background.rs"]
-mod background;
-#[path = "../tests/helpers/fake_arr.rs"]
-mod fake_arr;
-#[allow(dead_code)]
-#[path = "../tests/helpers/qbit.rs"]
-mod qbit;
-#[allow(dead_code)]
-#[path = "../tests/helpers/torrent.rs"]
-mod torrent;
-#[allow(dead_code)]
-#[path = "../tests/helpers/tracker.rs"]
-mod tracker;
-
 use std::time::Duration;
 
-use fake_arr::{FakeArr, FakeArrConfig, FakeDownload, QbitLink};
-use qbit::{PASSWORD, QbitServer, USERNAME, make_torrent};
 use sweeparr::model::ArrKind;
-use tracker::FakeTracker;
+use testkit::fake_arr::{FakeArr, FakeArrConfig, FakeDownload, QbitLink};
+use testkit::qbit::{PASSWORD, QbitServer, USERNAME, make_torrent};
+use testkit::tracker::FakeTracker;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -201,11 +186,7 @@ ratio = 0.0          # any ratio: an imported torrent may go at once (the defaul
 /// Runs the `sweeparr` binary built beside this example (`make demo` builds it first), its
 /// output shown as it comes; warnings and errors only in its log.
 async fn sweeparr_cli(args: &[&str]) {
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("sweeparr")))
-        .filter(|bin| bin.exists())
-        .expect("the sweeparr binary beside target/*/examples (make demo builds it)");
+    let binary = testkit::sweeparr_binary();
     let status = tokio::process::Command::new(&binary)
         .args(args)
         .env("SWEEPARR_LOG", "warn")

@@ -10,15 +10,9 @@
 //! delete the torrent from qBittorrent, and import scans import the matching download. Every
 //! request it receives is printed to stderr (the API key is never printed). Stops on Ctrl-C.
 
-#[allow(dead_code)]
-#[path = "../tests/helpers/background.rs"]
-mod background;
-#[path = "../tests/helpers/fake_arr.rs"]
-mod fake_arr;
-
 use clap::Parser;
-use fake_arr::{FakeArr, FakeArrConfig, QbitLink};
 use sweeparr::model::ArrKind;
+use testkit::fake_arr::{FakeArr, FakeArrConfig, QbitLink};
 
 /// Command line of the fake Arr.
 #[derive(Debug, Parser)]

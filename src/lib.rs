@@ -16,10 +16,11 @@
 //! `output`, `logging` and `exit` (the command line, or the Lambda runtime when
 //! `AWS_LAMBDA_RUNTIME_API` is set; all that prints, logs or picks an exit code; the
 //! library returns values and errors); unit tests beside the code; the integration tests
-//! as one crate, `tests/it/` (one module per area, sharing `tests/helpers/`); the
-//! crash-consistency tests as their own crate (`tests/crash_e2e.rs`, feature
-//! `crash-points`); benchmarks in `benches/` and `examples/bench_pass/`; the loopback demo in
-//! `examples/demo.rs`.
+//! as one crate, `tests/it/` (one module per area); the crash-consistency tests as their own
+//! crate (`tests/crash_e2e.rs`, feature `crash-points`); benchmarks in `benches/` and
+//! `examples/bench_pass/`; the loopback demo in `examples/demo.rs`. All of them use the test
+//! kit, the workspace member `testkit/` (servers on loopback ports, worlds that run the real
+//! binary, the synthetic bench library).
 
 pub mod act;
 pub mod arr;

@@ -10,7 +10,7 @@
 //!
 //! Needs the `crash-points` feature (`make test` enables it; see Cargo.toml).
 
-mod helpers;
+use testkit as helpers;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;

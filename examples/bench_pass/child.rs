@@ -14,7 +14,7 @@
 //! reaps it with `wait4` and reports. The floor this leaves (what `sweeparr --version` is
 //! charged this way) is measured once and printed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,40 +35,6 @@ pub struct PassRun {
     pub code: i32,
     /// The JSON summary printed on stdout.
     pub summary: serde_json::Value,
-}
-
-/// The release binary: `SWEEPARR_BIN`, else next to this example's folder
-/// (`target/release/examples/..`), else `$CARGO_TARGET_DIR/release`, else `./target/release`.
-pub fn locate_binary() -> Result<PathBuf, String> {
-    if let Ok(bin) = std::env::var("SWEEPARR_BIN") {
-        return Ok(PathBuf::from(bin));
-    }
-    let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(release) = exe.parent().and_then(Path::parent)
-        && release.file_name().is_some_and(|n| n == "release")
-    {
-        candidates.push(release.join("sweeparr"));
-    }
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        candidates.push(Path::new(&dir).join("release/sweeparr"));
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/sweeparr"));
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .ok_or_else(|| {
-            format!(
-                "the release binary is missing (looked for {}); build it first with \
-             `cargo build --release --bin sweeparr` (`make bench` does), or set SWEEPARR_BIN",
-                candidates
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
 }
 
 /// `sweeparr run --config <config> --output json` through a fresh launcher process, with a

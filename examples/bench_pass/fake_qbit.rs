@@ -105,7 +105,7 @@ fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
 pub struct FakeQbit {
     addr: SocketAddr,
     state: Shared,
-    _server: crate::background::Background,
+    _server: testkit::background::Background,
 }
 
 impl FakeQbit {
@@ -121,11 +121,11 @@ impl FakeQbit {
             rid: 0,
         }));
         let app = router(state.clone());
-        let threads = crate::background::Threads(2);
+        let threads = testkit::background::Threads(2);
         FakeQbit {
             addr,
             state,
-            _server: crate::background::Background::serve_on("fake qbit", threads, listener, app),
+            _server: testkit::background::Background::serve_on("fake qbit", threads, listener, app),
         }
     }
 

@@ -21,14 +21,6 @@
 //!
 //! Everything listens on 127.0.0.1 and stops at the end; state lives in a temp folder.
 
-#[allow(dead_code)]
-#[path = "../../tests/helpers/background.rs"]
-mod background;
-#[path = "../../tests/helpers/fake_arr.rs"]
-mod fake_arr;
-#[path = "../../benches/support/rng.rs"]
-mod rng;
-
 mod child;
 mod fake_qbit;
 mod report;
@@ -131,7 +123,7 @@ fn main() {
     if args.get(1).map(String::as_str) == Some(child::LAUNCHER_FLAG) {
         std::process::exit(child::launcher(&args[2..]));
     }
-    let binary = match child::locate_binary() {
+    let binary = match testkit::find_sweeparr_binary() {
         Ok(b) => b,
         Err(e) => {
             eprintln!("bench_pass: {e}");

@@ -11,10 +11,10 @@
 
 use std::path::PathBuf;
 
-use crate::fake_arr::{FakeArr, FakeArrConfig, FakeDownload};
 use crate::fake_qbit::{self, FakeQbit, WebTorrent};
-use crate::rng::Rng;
 use sweeparr::model::ArrKind;
+use testkit::bench::rng::Rng;
+use testkit::fake_arr::{FakeArr, FakeArrConfig, FakeDownload};
 
 /// Active (queued) downloads in the whole world, whatever its size.
 const ACTIVE: usize = 400;

@@ -3,8 +3,7 @@
 //! The crash-consistency tests stay in their own crate (`tests/crash_e2e.rs`): they need the
 //! `crash-points` feature.
 
-#[path = "../helpers/mod.rs"]
-mod helpers;
+use testkit as helpers;
 
 mod arr_client;
 mod cli_commands;

@@ -4,7 +4,6 @@
 //! folder, a table): two stores from it behave like two processes. Each check keeps to its
 //! own keys (tagged with the check's name) and deletes them at the end, so the checks can share
 //! one location and run in any order.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

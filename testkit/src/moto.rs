@@ -5,7 +5,6 @@
 //! Nothing global is set: clients are built with an explicit endpoint, region `us-east-1` and
 //! static test credentials. Without `moto_server` on the PATH (and no Docker) the tests fail,
 //! unless `SWEEPARR_SKIP_DYNAMO=1` says to skip them.
-#![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -289,7 +289,7 @@ impl World {
 
 /// Runs the binary with a config path and extra environment.
 pub async fn run_binary(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sweeparr"));
+    let mut cmd = tokio::process::Command::new(crate::sweeparr_binary());
     cmd.args(args)
         .arg("--config")
         .arg(config)

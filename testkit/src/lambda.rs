@@ -69,7 +69,7 @@ impl LambdaEmulator {
             .arg("127.0.0.1")
             .arg("--invoke-port")
             .arg(port.to_string())
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(crate::repo_dir())
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out)
@@ -137,9 +137,7 @@ impl LambdaEmulator {
 
 /// A sample event from the `events/` folder.
 pub fn event(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("events")
-        .join(name);
+    let path = crate::repo_dir().join("events").join(name);
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("event JSON")
@@ -228,7 +226,7 @@ impl LambdaFunction {
 
     /// The test binary, as Lambda would run `bootstrap`.
     pub fn binary() -> PathBuf {
-        PathBuf::from(env!("CARGO_BIN_EXE_sweeparr"))
+        crate::sweeparr_binary()
     }
 
     /// Waits for the `ready` log line (config, secrets, clients and store built); returns the

@@ -16,7 +16,7 @@
 //! presets a running search; search commands posted are in [`FakeArr::search_commands`].
 
 // Not every test crate uses every control method; handlers return `Response` as their error.
-#![allow(dead_code, clippy::result_large_err)]
+#![allow(clippy::result_large_err)]
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
