@@ -31,7 +31,7 @@ pub mod decide;
 mod json_stream;
 pub mod ledger;
 pub mod model;
-mod net;
+pub mod net;
 pub mod notify;
 pub mod pass;
 pub mod qbit;

@@ -79,7 +79,7 @@ impl ArrClient {
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        let http = reqwest::Client::builder()
+        let http = crate::net::http_client_builder()
             .default_headers(headers)
             .timeout(timeout)
             .connect_timeout(timeout)

@@ -35,7 +35,7 @@ pub async fn resolve(config: &mut Config) -> Result<(), SsmError> {
     if wanted.is_empty() {
         return Ok(());
     }
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = sweeparr::net::aws_config_loader().load().await;
     let client = aws_sdk_ssm::Client::new(&sdk);
     for (slot, parameter) in wanted {
         let failed = |reason: String| SsmError {

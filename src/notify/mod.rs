@@ -152,7 +152,7 @@ fn with_outages(mut outcome: NotifyOutcome, ann: &Announcement, told: bool) -> N
 }
 
 fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    crate::net::http_client_builder()
         .connect_timeout(NOTIFY_TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(3))
         .user_agent(concat!("sweeparr/", env!("CARGO_PKG_VERSION")))

@@ -146,7 +146,7 @@ impl QbitClient {
             }
             Auth::Login { .. } => None,
         };
-        let http = reqwest::Client::builder()
+        let http = crate::net::http_client_builder()
             .cookie_store(bearer.is_none())
             .referer(false)
             // A 307/308 redirect would re-send the login form, password included, to

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
@@ -91,7 +90,7 @@ impl DynamoStore {
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(Duration::from_secs(20))
             .build();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
+        let mut loader = crate::net::aws_config_loader().timeout_config(timeouts);
         if let Some(url) = endpoint_url {
             // An emulator does not care about the region, but the SDK needs one.
             let region = RegionProviderChain::default_provider().or_else("us-east-1");

@@ -156,7 +156,7 @@ impl DdbMeter {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            http: crate::http(),
             calls: Arc::clone(&calls),
         };
         let app = Router::new().fallback(forward).with_state(shared);

@@ -229,7 +229,7 @@ impl FaultProxy {
         // Stopping it closes every open (hanging) connection.
         let server = super::background::Background::spawn("fault proxy", move || async move {
             let listener = TcpListener::from_std(listener).expect("listener");
-            let http = reqwest::Client::builder()
+            let http = sweeparr::net::http_client_builder()
                 .no_proxy()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(UPSTREAM_TIMEOUT)

@@ -116,7 +116,7 @@ impl LambdaEmulator {
             "http://127.0.0.1:{}/2015-03-31/functions/{FUNCTION_NAME}/invocations",
             self.port
         );
-        let reply = reqwest::Client::new()
+        let reply = crate::http()
             .post(url)
             .json(payload)
             .timeout(INVOKE_PATIENCE)

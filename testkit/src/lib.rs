@@ -23,6 +23,14 @@ pub mod world;
 
 use std::path::{Path, PathBuf};
 
+/// A plain HTTP client for the tests' own requests (the TLS provider installed, as the
+/// library's clients have it).
+pub fn http() -> reqwest::Client {
+    sweeparr::net::http_client_builder()
+        .build()
+        .expect("an HTTP client")
+}
+
 /// The repository's root (the `sweeparr` package), where `events/` and `infra/` are.
 pub fn repo_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))

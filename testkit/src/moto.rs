@@ -56,6 +56,7 @@ impl Drop for DynamoEndpoint {
 pub fn client_for(url: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(sweeparr::net::aws_http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(url)
         .credentials_provider(Credentials::new("test", "test", None, None, "static"))
@@ -236,6 +237,7 @@ fn try_start_moto() -> Option<DynamoEndpoint> {
 pub async fn put_secret(moto_url: &str, name: &str, value: &str) {
     let config = aws_sdk_ssm::Config::builder()
         .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+        .http_client(sweeparr::net::aws_http_client())
         .region(aws_sdk_ssm::config::Region::new("us-east-1"))
         .endpoint_url(moto_url)
         .credentials_provider(aws_sdk_ssm::config::Credentials::new(

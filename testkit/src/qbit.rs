@@ -243,7 +243,7 @@ impl QbitServer {
                     build.program.display()
                 )
             });
-        let http = reqwest::Client::builder()
+        let http = sweeparr::net::http_client_builder()
             .cookie_store(true)
             .no_proxy()
             .timeout(Duration::from_secs(10))

@@ -146,7 +146,7 @@ async fn queue_details_holds_what_the_paged_queue_spreads_over_pages() {
     let raw = |path: &str| {
         let url = format!("{}{path}", fake.url());
         async move {
-            reqwest::Client::new()
+            testkit::http()
                 .get(url)
                 .header("X-Api-Key", KEY)
                 .send()
@@ -259,7 +259,7 @@ async fn lidarr_pascal_case_status_is_lower_cased() {
         error_message: Some("Import failed".into()),
         ..FakeDownload::new(&hash(9), "Artist - Album FLAC")
     });
-    let raw: serde_json::Value = reqwest::Client::new()
+    let raw: serde_json::Value = testkit::http()
         .get(format!("{}/api/v1/queue/details", fake.url()))
         .header("X-Api-Key", KEY)
         .send()
@@ -532,7 +532,7 @@ async fn raw(
     method: reqwest::Method,
     path_query: &str,
 ) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
+    let resp = testkit::http()
         .request(method, format!("{}{path_query}", fake.url()))
         .header("X-Api-Key", fake.api_key())
         .send()
@@ -545,7 +545,7 @@ async fn raw(
 #[tokio::test]
 async fn fake_checks_the_key_everywhere_under_the_api_but_not_on_ping() {
     let fake = fake(ArrKind::Lidarr);
-    let http = reqwest::Client::new();
+    let http = testkit::http();
     let get = |path: &str| http.get(format!("{}{path}", fake.url())).send();
     assert_eq!(get("/ping").await.unwrap().status(), 200);
     assert_eq!(get("/api/v1/queue").await.unwrap().status(), 401);

@@ -312,6 +312,7 @@ async fn unreachable_endpoint_is_unavailable_naming_the_table() {
     let url = format!("http://127.0.0.1:{}", free_port());
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(sweeparr::net::aws_http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(&url)
         .credentials_provider(Credentials::new(

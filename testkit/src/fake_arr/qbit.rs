@@ -82,7 +82,7 @@ fn timespan(secs: i64) -> String {
 /// Logs in and returns a client holding the session cookie (whatever its name).
 async fn session(link: &QbitLink) -> Result<(reqwest::Client, String), String> {
     let base = link.url.trim_end_matches('/').to_string();
-    let client = reqwest::Client::builder()
+    let client = sweeparr::net::http_client_builder()
         .cookie_store(true)
         .timeout(Duration::from_secs(10))
         .build()
