@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
@@ -91,13 +90,19 @@ impl DynamoStore {
             .operation_attempt_timeout(Duration::from_secs(20))
             .build();
         let mut loader = crate::net::aws_config_loader().timeout_config(timeouts);
+        let emulator = endpoint_url.is_some();
         if let Some(url) = endpoint_url {
-            // An emulator does not care about the region, but the SDK needs one.
-            let region = RegionProviderChain::default_provider().or_else("us-east-1");
-            loader = loader.endpoint_url(url).region(region);
+            loader = loader.endpoint_url(url);
         }
-        let config = loader.load().await;
-        Ok(DynamoStore::new(Client::new(&config), table))
+        // The loader's region chain (environment, profile, instance metadata) runs on the
+        // loader's HTTP client; a chain built apart would have none.
+        let sdk = loader.load().await;
+        let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk);
+        if emulator && sdk.region().is_none() {
+            // An emulator does not care about the region, but the SDK needs one.
+            config = config.region(aws_sdk_dynamodb::config::Region::new("us-east-1"));
+        }
+        Ok(DynamoStore::new(Client::from_conf(config.build()), table))
     }
 
     /// Caps the items of one Scan page (DynamoDB also ends each page at 1 MB).
