@@ -4,7 +4,7 @@
 
 /// Makes rustls' *ring* provider the process default (once). reqwest is built without a
 /// provider of its own, so every client is built after this.
-pub fn install_tls_provider() {
+fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Err only when a provider is already installed, which is as good.
