@@ -2,7 +2,7 @@
 
 use sweeparr::config::{Backend, Config};
 use sweeparr::pass::epoch_now;
-use sweeparr::state::{Record, Store};
+use sweeparr::state::{LeaseRequest, Record, Store, StoreError, lease_scope};
 
 use super::StateAction;
 use crate::exit::ExitCode;
@@ -20,13 +20,45 @@ pub(super) async fn state(cfg: &Config, action: StateAction) -> ExitCode {
             return ExitCode::Store;
         }
     };
-    match run(store.as_ref(), action).await {
+    // `forget` writes: it takes the run lease as a pass does, so it never races one.
+    let lease = matches!(action, StateAction::Forget { .. }).then(|| {
+        let instances = cfg.qbit.iter().filter(|(_, q)| !q.disabled);
+        let now = epoch_now();
+        LeaseRequest {
+            scope: lease_scope(instances.map(|(name, _)| name.as_str())),
+            run_id: format!("state-forget-{}", uuid::Uuid::new_v4()),
+            now,
+            until: now + 120,
+        }
+    });
+    if let Some(req) = &lease {
+        match store.acquire_lease(req).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseHeld { holder, .. }) => {
+                eprintln!(
+                    "sweeparr: a pass ({holder}) holds the run lease; nothing forgotten, try again when it ends"
+                );
+                return ExitCode::Partial;
+            }
+            Err(e) => {
+                eprintln!("sweeparr: {e}");
+                return ExitCode::Store;
+            }
+        }
+    }
+    let code = match run(store.as_ref(), action).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("sweeparr: {e}");
             ExitCode::Store
         }
+    };
+    if let Some(req) = &lease
+        && let Err(e) = store.release_lease(&req.scope, &req.run_id).await
+    {
+        eprintln!("sweeparr: could not release the run lease (it expires by itself): {e}");
     }
+    code
 }
 
 async fn run(

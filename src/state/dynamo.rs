@@ -1,35 +1,43 @@
 //! The DynamoDB state store, for the cloud (and for a local emulator).
 //!
-//! One table, partition key `pk` (string), no sort key; an item is `pk`, the TTL attribute
-//! `expires_at` (epoch seconds, only for records that expire) and the record's fields
-//! including `kind`. TTL deletion is lazy, so `load` also skips expired items itself.
-//! The lease is a conditional write on `lease#<scope>`.
+//! One table, partition key `pk` (string), no sort key, TTL on `expires_at` (epoch seconds).
+//! Records are kept many to an item in deflated packs (see [`pack`]); the lease is a
+//! conditional write on the item `lease#<scope>`, which also keeps the manifest of the packs
+//! the last run left. TTL deletion is lazy, so `load` also skips expired records itself.
+//! Items of one record each (`pk` = the record key, its fields, `kind`), as earlier versions
+//! wrote them, are still read, and moved into packs by the next save.
 
 mod batch;
 mod item;
+mod pack;
+mod packed;
 mod table;
 
-use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::record::lease_pk;
 use super::{Epoch, LeaseRecord, LeaseRequest, Record, Records, Store, StoreError};
-use item::{expires_at_of, from_dynamo, key_item, pk_of, to_dynamo};
+use item::{Item, PK, from_dynamo, key_item, to_dynamo};
+use pack::Manifest;
+use packed::{Cache, MANIFEST, Session};
 
-/// Lease condition: free, expired, or already ours.
-const LEASE_FREE: &str = "attribute_not_exists(#pk) OR #until < :now OR #holder = :me";
+/// Lease condition: free (no item, or released: `until` 0), expired, or already ours.
+const LEASE_FREE: &str = "attribute_not_exists(#pk) OR #f_until < :now OR #f_holder = :me";
 
-/// The DynamoDB state store: one table, one item per record.
+/// The DynamoDB state store: one table, records in packs.
 #[derive(Clone)]
 pub struct DynamoStore {
     client: Client,
     table: String,
     scan_page_limit: Option<i32>,
+    /// The lease held and the packs last read or written (shared by clones).
+    cache: Arc<Mutex<Cache>>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -70,6 +78,7 @@ impl DynamoStore {
             client,
             table,
             scan_page_limit: None,
+            cache: Arc::default(),
         }
     }
 
@@ -126,6 +135,25 @@ impl DynamoStore {
     }
 }
 
+/// The holder and end of the lease in a lease item.
+fn holder_of(item: &Item) -> Option<(String, Epoch)> {
+    let holder = item.get("holder")?.as_s().ok()?.clone();
+    let until = item.get("until")?.as_n().ok()?.parse().ok()?;
+    Some((holder, until))
+}
+
+/// The manifest a lease item vouches for: only one a run left when it released the lease
+/// (`until` 0). A lease that was never released (its run crashed or lost it) says nothing of
+/// what that run wrote.
+fn manifest_of(old: Option<&Item>) -> Option<Manifest> {
+    let old = old?;
+    let (_, until) = holder_of(old)?;
+    match old.get(MANIFEST) {
+        Some(AttributeValue::B(bytes)) if until == 0 => Manifest::from_bytes(bytes.as_ref()),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Store for DynamoStore {
     fn describe(&self) -> String {
@@ -133,127 +161,155 @@ impl Store for DynamoStore {
     }
 
     async fn acquire_lease(&self, req: &LeaseRequest) -> Result<(), StoreError> {
-        let item = to_dynamo(&Record::Lease(LeaseRecord {
+        let mut item = to_dynamo(&Record::Lease(LeaseRecord {
             scope: req.scope.clone(),
             holder: req.run_id.clone(),
             until: req.until,
         }))?;
-        let sent = self
+        item.remove(PK);
+        // One UpdateItem sets the lease and returns the item as it was: the manifest the
+        // previous holder left, or, when the lease is held, who holds it.
+        let mut update = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_key(Some(key_item(&lease_pk(&req.scope))))
             .condition_expression(LEASE_FREE)
-            .expression_attribute_names("#pk", "pk")
-            .expression_attribute_names("#until", "until")
-            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_names("#pk", PK)
             .expression_attribute_values(":now", AttributeValue::N(req.now.to_string()))
             .expression_attribute_values(":me", AttributeValue::S(req.run_id.clone()))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut sets = Vec::new();
+        for (name, value) in item {
+            sets.push(format!("#f_{name} = :f_{name}"));
+            update = update
+                .expression_attribute_names(format!("#f_{name}"), name.clone())
+                .expression_attribute_values(format!(":f_{name}"), value);
+        }
+        sets.sort();
+        let sent = update
+            .update_expression(format!("SET {}", sets.join(", ")))
             .send()
             .await;
         match sent {
-            Ok(_) => Ok(()),
+            Ok(out) => {
+                let manifest = manifest_of(out.attributes.as_ref());
+                let mut cache = self.cache.lock().expect("state cache");
+                cache.reset();
+                cache.session = Some(Session {
+                    scope: req.scope.clone(),
+                    run_id: req.run_id.clone(),
+                    manifest,
+                });
+                Ok(())
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                let (holder, until) = self.lease_holder(&req.scope).await?;
+                let held = e
+                    .as_service_error()
+                    .and_then(|s| match s {
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item.as_ref(),
+                        _ => None,
+                    })
+                    .and_then(holder_of);
+                let (holder, until) = match held {
+                    Some(h) => h,
+                    None => self.lease_holder(&req.scope).await?,
+                };
                 Err(StoreError::LeaseHeld { holder, until })
             }
-            Err(e) => Err(unavailable(&self.table, "PutItem (lease)", e)),
+            Err(e) => Err(unavailable(&self.table, "UpdateItem (lease)", e)),
         }
     }
 
     async fn release_lease(&self, scope: &str, run_id: &str) -> Result<(), StoreError> {
-        let sent = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&lease_pk(scope))))
-            .condition_expression("#holder = :me")
-            .expression_attribute_names("#holder", "holder")
-            .expression_attribute_values(":me", AttributeValue::S(run_id.to_string()))
-            .send()
-            .await;
+        let manifest = {
+            let mut cache = self.cache.lock().expect("state cache");
+            let ours = cache
+                .session
+                .as_ref()
+                .is_some_and(|s| s.scope == scope && s.run_id == run_id);
+            let manifest = if ours { cache.manifest() } else { None };
+            if ours {
+                cache.session = None;
+            }
+            manifest
+        };
+        let key = Some(key_item(&lease_pk(scope)));
+        let me = AttributeValue::S(run_id.to_string());
+        // With a manifest, the lease ends (`until` 0) and the item stays for the next run to
+        // read it; without one, the item goes.
+        let (op, sent) = match manifest {
+            Some(m) => (
+                "UpdateItem (lease)",
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(key)
+                    .update_expression("SET #until = :zero, #m = :m")
+                    .condition_expression("#holder = :me")
+                    .expression_attribute_names("#until", "until")
+                    .expression_attribute_names("#m", MANIFEST)
+                    .expression_attribute_names("#holder", "holder")
+                    .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                    .expression_attribute_values(":m", AttributeValue::B(m.to_bytes().into()))
+                    .expression_attribute_values(":me", me)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        let done = e
+                            .as_service_error()
+                            .is_some_and(|s| s.is_conditional_check_failed_exception());
+                        (done, e.to_string(), aws_sdk_dynamodb::Error::from(e))
+                    }),
+            ),
+            None => (
+                "DeleteItem (lease)",
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(key)
+                    .condition_expression("#holder = :me")
+                    .expression_attribute_names("#holder", "holder")
+                    .expression_attribute_values(":me", me)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        let done = e
+                            .as_service_error()
+                            .is_some_and(|s| s.is_conditional_check_failed_exception());
+                        (done, e.to_string(), aws_sdk_dynamodb::Error::from(e))
+                    }),
+            ),
+        };
         match sent {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
+            Ok(()) => Ok(()),
+            Err((true, _, _)) => {
                 tracing::info!(table = %self.table, scope, run_id,
                     "lease not released: this run no longer holds it (expired and taken, or gone)");
                 Ok(())
             }
-            Err(e) => Err(unavailable(&self.table, "DeleteItem (lease)", e)),
+            Err((false, _, e)) => Err(unavailable(&self.table, op, e)),
         }
     }
 
     async fn load(&self, now: Epoch) -> Result<Records, StoreError> {
-        let mut pages = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .set_limit(self.scan_page_limit)
-            .into_paginator()
-            .send();
-        let mut records = Records::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| unavailable(&self.table, "Scan", e))?;
-            for item in page.items.unwrap_or_default() {
-                if expires_at_of(&item).is_some_and(|at| at <= now) {
-                    continue;
-                }
-                let Some(key) = pk_of(&item).map(str::to_string) else {
-                    tracing::warn!(table = %self.table, "skipping an item without a string pk");
-                    continue;
-                };
-                match from_dynamo(item) {
-                    Ok(record) => {
-                        records.insert(key, record);
-                    }
-                    Err(reason) => {
-                        tracing::warn!(table = %self.table, key = %key, error = %reason,
-                            "skipping unreadable state record");
-                    }
-                }
-            }
-        }
-        Ok(records)
+        self.load_records(now).await
     }
 
     async fn save(&self, put: Vec<Record>, delete: &[String]) -> Result<usize, StoreError> {
-        let build =
-            |e: aws_sdk_dynamodb::error::BuildError| unavailable(&self.table, "BatchWriteItem", e);
-        // One request per key (DynamoDB refuses a batch naming a key twice): a key both put
-        // and deleted ends up put, the last put of a key wins.
-        let mut requests: BTreeMap<String, WriteRequest> = BTreeMap::new();
-        for key in delete {
-            let request = DeleteRequest::builder()
-                .set_key(Some(key_item(key)))
-                .build()
-                .map_err(build)?;
-            requests.insert(
-                key.clone(),
-                WriteRequest::builder().delete_request(request).build(),
-            );
-        }
-        for record in &put {
-            let request = PutRequest::builder()
-                .set_item(Some(to_dynamo(record)?))
-                .build()
-                .map_err(build)?;
-            requests.insert(
-                record.key(),
-                WriteRequest::builder().put_request(request).build(),
-            );
-        }
-        self.write_batches(requests.into_values().collect()).await?;
-        Ok(put.len() + delete.len())
+        self.save_records(put, delete).await
     }
 
     async fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        if !key.starts_with("lease#") {
+            return self.get_record(key).await;
+        }
         let out = self
             .client
             .get_item()
@@ -263,14 +319,15 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(|e| unavailable(&self.table, "GetItem", e))?;
-        match out.item {
+        match out.item.map(from_dynamo) {
             None => Ok(None),
-            Some(item) => from_dynamo(item)
-                .map(Some)
-                .map_err(|reason| StoreError::Corrupt {
-                    key: key.to_string(),
-                    reason,
-                }),
+            // Released: kept for its manifest, held by nobody.
+            Some(Ok(Record::Lease(l))) if l.until == 0 => Ok(None),
+            Some(Ok(record)) => Ok(Some(record)),
+            Some(Err(reason)) => Err(StoreError::Corrupt {
+                key: key.to_string(),
+                reason,
+            }),
         }
     }
 }

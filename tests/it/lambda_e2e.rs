@@ -20,6 +20,7 @@ use helpers::world::{API_KEY, World, actions};
 use serde_json::{Value, json};
 use sweeparr::model::ArrKind;
 use sweeparr::state::dynamo::DynamoStore;
+use sweeparr::state::{Record, Store};
 
 const READY: Duration = Duration::from_secs(60);
 const TABLE: &str = "sweeparr-lambda";
@@ -54,6 +55,24 @@ async fn table_items(ddb: &DynamoEndpoint) -> BTreeMap<String, Item> {
             (pk, item)
         })
         .collect()
+}
+
+/// Every record of the table as sweeparr reads it (packs and all), by key.
+async fn table_records(ddb: &DynamoEndpoint) -> BTreeMap<String, Record> {
+    DynamoStore::new(ddb.client(), TABLE.into())
+        .load(0)
+        .await
+        .expect("load the table")
+}
+
+/// True when no lease is held: every lease item is gone, or kept released (`until` 0) for
+/// the manifest of the packs it holds.
+async fn leases_released(ddb: &DynamoEndpoint) -> bool {
+    table_items(ddb)
+        .await
+        .iter()
+        .filter(|(pk, _)| pk.starts_with("lease#"))
+        .all(|(_, item)| item.get("until") == Some(&AttributeValue::N("0".into())))
 }
 
 /// The environment the cloud template gives the function, pointed at the emulators: config
@@ -142,16 +161,14 @@ async fn scheduled_event_fails_a_stalled_torrent_and_keeps_state_in_dynamodb() {
     assert_eq!(dels[0].param("blocklist"), Some("true"));
     assert!(!w.qbit("main").torrent_hashes().await.contains(&hash));
 
-    // The table holds the torrent's record, its removal noted, and no lease.
-    let items = table_items(&ddb).await;
-    let rec = &items[&format!("torrent#main#{hash}")];
-    assert_eq!(rec["kind"].as_s().unwrap(), "torrent");
-    assert!(rec.contains_key("removed_at"), "{rec:?}");
+    // The table holds the torrent's record, its removal noted, and no lease held.
+    let records = table_records(&ddb).await;
+    let rec = &records[&format!("torrent#main#{hash}")];
     assert!(
-        !items.keys().any(|k| k.starts_with("lease#")),
-        "lease released: {:?}",
-        items.keys()
+        matches!(rec, Record::Torrent(t) if t.removed_at.is_some()),
+        "{rec:?}"
     );
+    assert!(leases_released(&ddb).await, "lease released");
     assert!(s["state"]["written"].as_u64().unwrap() >= 1);
 
     // The emulator's deadline is in 1970: no deadline, the config's applies, nothing cut.
@@ -281,12 +298,7 @@ async fn overlapping_invocations_on_one_table_act_once() {
     );
     assert!(actions(skipped).is_empty());
     assert_eq!(deletes(w.arr("movies")).len(), 1, "acted once");
-    assert!(
-        !table_items(&ddb)
-            .await
-            .keys()
-            .any(|k| k.starts_with("lease#"))
-    );
+    assert!(leases_released(&ddb).await, "lease released");
 }
 
 /// The world's config with both secrets read from SSM.
@@ -395,7 +407,7 @@ async fn steady_state_pass_writes_only_the_lease() {
     let s = summary(emulator.invoke_file("scheduled.json").await, &function);
     assert_eq!(s["status"], "ok", "{s:#}");
     assert!(meter.ops().iter().any(|op| op == "BatchWriteItem"));
-    let records = table_items(&ddb).await;
+    let records = table_records(&ddb).await;
     assert!(records.contains_key(&format!("torrent#main#{done}")));
     assert!(records.contains_key(&format!("torrent#main#{stalled}")));
 
@@ -408,14 +420,20 @@ async fn steady_state_pass_writes_only_the_lease() {
         assert_eq!(s["state"]["written"], 0, "{s:#}");
         let calls = meter.calls();
         let ops: Vec<&str> = calls.iter().map(|c| c.op.as_str()).collect();
-        assert_eq!(ops, ["PutItem", "Scan", "DeleteItem"], "{calls:#?}");
+        // Take the lease (reading the manifest), one eventually consistent Scan the
+        // manifest vouches for, release the lease (keeping the manifest).
+        assert_eq!(ops, ["UpdateItem", "Scan", "UpdateItem"], "{calls:#?}");
         assert!(calls.iter().all(|c| c.status == 200), "{calls:#?}");
-        assert!(
-            calls[0].request["Item"]["pk"]["S"]
-                .as_str()
-                .unwrap()
-                .starts_with("lease#")
-        );
+        for call in [&calls[0], &calls[2]] {
+            assert!(
+                call.request["Key"]["pk"]["S"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("lease#"),
+                "{call:#?}"
+            );
+        }
+        assert_ne!(calls[1].request["ConsistentRead"], true, "{:#?}", calls[1]);
         let writes: f64 = calls.iter().map(|c| c.write_units()).sum();
         assert_eq!(writes, 2.0);
     }
@@ -466,15 +484,13 @@ async fn near_lambda_deadline_stops_acting_saves_and_releases_the_lease() {
     );
     assert!(deletes(w.arr("movies")).is_empty(), "nothing acted late");
     assert!(w.qbit("main").torrent_hashes().await.contains(&hash));
-    let items = table_items(&ddb).await;
     assert!(
-        items.contains_key(&format!("torrent#main#{hash}")),
+        table_records(&ddb)
+            .await
+            .contains_key(&format!("torrent#main#{hash}")),
         "state saved"
     );
-    assert!(
-        !items.keys().any(|k| k.starts_with("lease#")),
-        "lease released"
-    );
+    assert!(leases_released(&ddb).await, "lease released");
     let inv = &function.logged("invocation")[1];
     assert_eq!(inv["deadline_ms"], deadline);
     assert!(inv["budget_ms"].as_u64().unwrap() <= 7_000, "{inv}");

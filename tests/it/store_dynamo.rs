@@ -11,7 +11,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
-use aws_sdk_dynamodb::types::{AttributeValue, Select, TimeToLiveStatus};
+use aws_sdk_dynamodb::operation::scan::ScanInput;
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use helpers::moto::{DynamoEndpoint, dynamo_endpoint, free_port};
 use helpers::store_suite::{self, MakeStore, NOW, lease_req, search, torrent};
 use sweeparr::state::dynamo::DynamoStore;
@@ -40,6 +41,41 @@ impl Intercept for BatchSizes {
         }
         Ok(())
     }
+}
+
+/// Records whether each Scan the client sends asks for a strongly consistent read.
+#[derive(Debug, Default, Clone)]
+struct ScanReads(Arc<Mutex<Vec<bool>>>);
+
+impl Intercept for ScanReads {
+    fn name(&self) -> &'static str {
+        "scan-reads"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(input) = context.input().downcast_ref::<ScanInput>() {
+            self.0
+                .lock()
+                .unwrap()
+                .push(input.consistent_read().unwrap_or(false));
+        }
+        Ok(())
+    }
+}
+
+/// A client like `client` whose Scans `scans` records.
+fn next_client_of(scans: &ScanReads, client: &Client) -> Client {
+    Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(scans.clone())
+            .build(),
+    )
 }
 
 /// A store on a new, initialised `table`.
@@ -108,7 +144,7 @@ async fn init_table_is_idempotent_and_the_whole_suite_passes() {
 }
 
 #[tokio::test]
-async fn sixty_records_are_saved_by_one_call_in_chunks_of_25() {
+async fn a_thousand_records_are_saved_as_packs_in_chunks_of_25() {
     let Some(endpoint) = dynamo_endpoint() else {
         return;
     };
@@ -124,22 +160,56 @@ async fn sixty_records_are_saved_by_one_call_in_chunks_of_25() {
     );
     let store = DynamoStore::new(counted, "chunks".to_string());
 
-    let records: Vec<_> = (0..60).map(|i| search("movies", i, NOW)).collect();
-    assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 60);
+    // 1,000 torrents of one instance and 60 searches: 32 + 2 packs, one save.
+    let mut records: Vec<_> = (0..1000).map(|i| torrent("main", i)).collect();
+    records.extend((0..60).map(|i| search("movies", i, NOW)));
+    assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 1060);
     let mut sent = sizes.0.lock().unwrap().clone();
     sent.sort_unstable();
-    assert_eq!(sent, [10, 25, 25], "BatchWriteItem calls and their sizes");
-    let count = client
+    assert_eq!(sent, [9, 25], "BatchWriteItem calls and their sizes");
+    let items = client
         .scan()
         .table_name("chunks")
-        .select(Select::Count)
         .consistent_read(true)
         .send()
         .await
         .unwrap()
-        .count;
-    assert_eq!(count, 60);
-    assert_eq!(store.load(NOW).await.unwrap().len(), 60);
+        .items
+        .unwrap_or_default();
+    let mut keys: Vec<&str> = items
+        .iter()
+        .map(|i| i["pk"].as_s().unwrap().as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys.len(), 34);
+    assert!(
+        keys[..2].iter().all(|k| k.starts_with("pack##2#")),
+        "{keys:?}"
+    );
+    assert!(
+        keys[2..].iter().all(|k| k.starts_with("pack#main#32#")),
+        "{keys:?}"
+    );
+    let bytes: usize = items
+        .iter()
+        .map(|i| i["d"].as_b().unwrap().as_ref().len())
+        .sum();
+    assert!(bytes < 1060 * 100, "{bytes} bytes of packs");
+    let loaded = store.load(NOW).await.unwrap();
+    assert_eq!(loaded.len(), 1060);
+    for r in &records {
+        assert_eq!(loaded.get(&r.key()), Some(r));
+    }
+
+    // A change rewrites the one pack that holds it.
+    sizes.0.lock().unwrap().clear();
+    let mut changed = records[7].clone();
+    if let sweeparr::state::Record::Torrent(t) = &mut changed {
+        t.last_seen += 60;
+    }
+    store.save(vec![changed.clone()], &[]).await.unwrap();
+    assert_eq!(*sizes.0.lock().unwrap(), [1]);
+    assert_eq!(store.get(&changed.key()).await.unwrap(), Some(changed));
 }
 
 #[tokio::test]
@@ -246,26 +316,48 @@ async fn items_follow_the_table_layout_and_unreadable_ones_are_skipped() {
 
     let mut gone = store_suite::full_torrent("main", 1);
     gone.expires_at = Some(NOW + 100);
+    let mut going = store_suite::full_torrent("box", 2);
+    going.expires_at = Some(NOW + 200);
     let kept = torrent("main", 2);
     let records = [
         sweeparr::state::Record::Torrent(Box::new(gone.clone())),
+        sweeparr::state::Record::Torrent(Box::new(going.clone())),
         kept.clone(),
     ];
     store.save(records.to_vec(), &[]).await.unwrap();
 
-    let item = raw_item(&client, "layout", &records[0].key())
-        .await
-        .unwrap();
-    assert_eq!(item.get("kind"), Some(&s("torrent")));
-    assert_eq!(item.get("instance"), Some(&s("main")));
-    assert_eq!(item.get("hash"), Some(&s(&gone.hash)));
-    assert_eq!(item.get("expires_at"), Some(&n(NOW + 100)));
-    let item = raw_item(&client, "layout", &kept.key()).await.unwrap();
+    // One pack per instance: kind, data, checksum; a TTL only when every record expires.
+    let item = raw_item(&client, "layout", "pack#main#1#0").await.unwrap();
+    assert_eq!(item.get("kind"), Some(&s("pack")));
+    assert!(item.get("d").is_some_and(|d| d.is_b()), "{item:?}");
+    assert!(item.get("c").is_some_and(|c| c.is_n()), "{item:?}");
     assert!(
         !item.contains_key("expires_at"),
-        "no TTL for records that do not expire"
+        "no TTL while one record does not expire"
+    );
+    let item = raw_item(&client, "layout", "pack#box#1#0").await.unwrap();
+    assert_eq!(item.get("expires_at"), Some(&n(NOW + 200)));
+    assert!(
+        raw_item(&client, "layout", &records[0].key())
+            .await
+            .is_none()
     );
 
+    // A one-record item of an earlier version is read; an unreadable one is skipped.
+    let legacy = torrent("main", 3);
+    client
+        .put_item()
+        .table_name("layout")
+        .item("pk", s(&legacy.key()))
+        .item("kind", s("torrent"))
+        .item("instance", s("main"))
+        .item("hash", s(&format!("{:040x}", 3)))
+        .item("first_seen", n(NOW - 10))
+        .item("last_seen", n(NOW))
+        .item("progress_at", n(NOW - 5))
+        .send()
+        .await
+        .unwrap();
     client
         .put_item()
         .table_name("layout")
@@ -275,13 +367,92 @@ async fn items_follow_the_table_layout_and_unreadable_ones_are_skipped() {
         .await
         .unwrap();
     let loaded = store.load(NOW).await.unwrap();
-    assert_eq!(loaded.len(), 2, "the unreadable item is skipped");
+    assert_eq!(loaded.len(), 4, "the unreadable item is skipped");
+    assert_eq!(loaded.get(&legacy.key()), Some(&legacy));
     assert!(matches!(
         store.get("torrent#main#bad").await,
         Err(StoreError::Corrupt { key, .. }) if key == "torrent#main#bad"
     ));
-    // TTL deletion is lazy: an expired item still in the table is not loaded.
-    assert_eq!(store.load(NOW + 100).await.unwrap().len(), 1);
+    // TTL deletion is lazy: an expired record still in the table is not loaded.
+    assert_eq!(store.load(NOW + 100).await.unwrap().len(), 3);
+    assert_eq!(store.load(NOW + 200).await.unwrap().len(), 2);
+
+    // The next save moves the one-record item into its instance's pack.
+    store.save(vec![], &[]).await.unwrap();
+    assert!(raw_item(&client, "layout", &legacy.key()).await.is_none());
+    assert_eq!(store.get(&legacy.key()).await.unwrap(), Some(legacy));
+}
+
+#[tokio::test]
+async fn a_released_lease_keeps_the_manifest_and_the_next_run_reads_half_price() {
+    let Some(endpoint) = dynamo_endpoint() else {
+        return;
+    };
+    let client = endpoint.client();
+    let store = new_table(&endpoint, "manifest").await;
+    let records: Vec<_> = (0..100).map(|i| torrent("main", i)).collect();
+    store
+        .acquire_lease(&lease_req("main", "run-1", NOW, 600))
+        .await
+        .unwrap();
+    store.load(NOW).await.unwrap();
+    store.save(records.clone(), &[]).await.unwrap();
+    store.release_lease("main", "run-1").await.unwrap();
+    let item = raw_item(&client, "manifest", "lease#main").await.unwrap();
+    assert_eq!(item.get("until"), Some(&n(0)), "released, kept");
+    assert!(item.get("packs").is_some_and(|m| m.is_b()), "{item:?}");
+    assert!(
+        store.get("lease#main").await.unwrap().is_none(),
+        "held by nobody"
+    );
+
+    // A second run (another process) trusts it: one eventually consistent Scan (half the
+    // read units), the same records, and it can save.
+    let scans = ScanReads::default();
+    let next = DynamoStore::new(next_client_of(&scans, &client), "manifest".to_string());
+    next.acquire_lease(&lease_req("main", "run-2", NOW + 60, 600))
+        .await
+        .unwrap();
+    let torrents = |records: &sweeparr::state::Records| {
+        records
+            .values()
+            .filter(|r| matches!(r, sweeparr::state::Record::Torrent(_)))
+            .count()
+    };
+    let loaded = next.load(NOW).await.unwrap();
+    assert_eq!(torrents(&loaded), 100);
+    assert_eq!(*scans.0.lock().unwrap(), [false]);
+    let mut changed = records[5].clone();
+    if let sweeparr::state::Record::Torrent(t) = &mut changed {
+        t.last_seen += 60;
+    }
+    next.save(vec![changed.clone()], &[records[6].key()])
+        .await
+        .unwrap();
+    next.release_lease("main", "run-2").await.unwrap();
+
+    // A run that changes the table without the lease leaves no manifest to trust.
+    let forget = DynamoStore::new(endpoint.client(), "manifest".to_string());
+    forget.save(vec![], &[records[8].key()]).await.unwrap();
+    let item = raw_item(&client, "manifest", "lease#main").await.unwrap();
+    assert!(!item.contains_key("packs"), "{item:?}");
+
+    let third = DynamoStore::new(next_client_of(&scans, &client), "manifest".to_string());
+    third
+        .acquire_lease(&lease_req("main", "run-3", NOW + 120, 600))
+        .await
+        .unwrap();
+    let loaded = third.load(NOW).await.unwrap();
+    assert_eq!(torrents(&loaded), 98);
+    assert_eq!(loaded.get(&changed.key()), Some(&changed));
+    assert!(!loaded.contains_key(&records[6].key()));
+    assert!(!loaded.contains_key(&records[8].key()));
+    assert_eq!(
+        *scans.0.lock().unwrap(),
+        [false, true],
+        "no manifest: consistent"
+    );
+    third.release_lease("main", "run-3").await.unwrap();
 }
 
 #[tokio::test]

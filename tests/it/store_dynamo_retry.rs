@@ -21,10 +21,11 @@ use sweeparr::state::{LeaseRequest, Record, Store, StoreError, TorrentRecord};
 use helpers::fault_proxy::{Fault, FaultProxy, Rule};
 use helpers::moto::client_for;
 use helpers::results::assert_nothing_done;
-use helpers::store_suite::{NOW, search};
+use helpers::store_suite::{NOW, search, torrent};
 use helpers::world::{World, actions, parse_summary, run_binary};
 
-/// How the fake answers the n-th BatchWriteItem (0-based), given the request body.
+/// How the fake answers the n-th BatchWriteItem (0-based), given the request body. The Scan
+/// a save starts with (to learn which packs exist) finds an empty table.
 type Script = fn(usize, &Value) -> (StatusCode, Value);
 
 /// The write-request counts of every BatchWriteItem the fake received.
@@ -41,6 +42,15 @@ async fn fake_dynamodb(script: Script) -> (String, Seen) {
                 .get("x-amz-target")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
+            if target == "DynamoDB_20120810.Scan" {
+                let empty = json!({ "Items": [], "Count": 0, "ScannedCount": 0 });
+                return (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/x-amz-json-1.0")],
+                    empty.to_string(),
+                )
+                    .into_response();
+            }
             assert_eq!(target, "DynamoDB_20120810.BatchWriteItem");
             let body: Value = serde_json::from_str(&body).unwrap();
             let n = body["RequestItems"]["t"].as_array().map_or(0, Vec::len);
@@ -94,7 +104,8 @@ async fn throttled_and_unprocessed_writes_are_sent_again_until_done() {
     })
     .await;
     let store = DynamoStore::new(client_for(&url), "t".to_string());
-    let records: Vec<_> = (0..7).map(|i| search("movies", i, NOW)).collect();
+    // Torrents of seven instances: seven packs, seven write requests.
+    let records: Vec<_> = (0..7).map(|i| torrent(&format!("box{i}"), i)).collect();
 
     assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 7);
     // Throttled (7), 5 of 7 left over, 3 of 5 left over, the last 3 written.
@@ -239,14 +250,14 @@ async fn whole_pass_on_dynamodb_rides_out_throttling_and_saves() {
         return;
     };
     w.proxy.set_rules(vec![
-        dynamo_fault("PutItem", "ThrottlingException", 400, 1),
+        dynamo_fault("UpdateItem", "ThrottlingException", 400, 1),
         dynamo_fault("Scan", "ThrottlingException", 400, 1),
         // More than the SDK's default three attempts: batch writes are given eight.
         dynamo_fault("BatchWriteItem", "ThrottlingException", 400, 4),
     ]);
     let summary = w.pass_fails(&hash).await;
     assert_eq!(summary["status"], "ok");
-    for (op, throttled) in [("PutItem", 1), ("Scan", 1), ("BatchWriteItem", 4)] {
+    for (op, throttled) in [("UpdateItem", 1), ("Scan", 1), ("BatchWriteItem", 4)] {
         let (sent, faulted) = w.calls(op);
         assert_eq!(faulted, throttled, "{op}: {:?}", w.proxy.requests());
         assert!(sent > faulted, "{op} was sent again after throttling");
@@ -273,7 +284,7 @@ async fn lease_conditional_check_failure_skips_the_pass_and_touches_nothing() {
     assert!(watched.is_some(), "the first pass recorded the stall clock");
     // DynamoDB refuses the lease write: another run holds it (as far as this run can tell).
     w.proxy.set_rules(vec![dynamo_fault(
-        "PutItem",
+        "UpdateItem",
         "ConditionalCheckFailedException",
         400,
         1,
@@ -282,7 +293,7 @@ async fn lease_conditional_check_failure_skips_the_pass_and_touches_nothing() {
     assert_eq!(code, 0, "{summary:#}");
     assert_eq!(summary["status"], "skipped");
     assert!(actions(&summary).is_empty());
-    assert_eq!(w.calls("PutItem"), (1, 1), "the lease is not retried");
+    assert_eq!(w.calls("UpdateItem"), (1, 1), "the lease is not retried");
     assert_eq!(w.calls("Scan").0, 0, "no state read");
     assert_eq!(w.calls("BatchWriteItem").0, 0, "nothing written");
     assert_eq!(
