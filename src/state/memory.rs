@@ -9,14 +9,16 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::Records;
 use super::record::{InstanceRecord, OutageRecord, Record, SearchRecord, TorrentRecord};
 
 /// The records a pass starts from.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct State {
-    /// Torrent records by instance, then by hash (as stored: lower case).
-    torrents: HashMap<String, HashMap<String, Box<TorrentRecord>>>,
+    /// Torrent records by instance, then by hash.
+    torrents: HashMap<String, InstanceTorrents>,
     /// Search records by Arr, then by media id.
     searches: HashMap<String, HashMap<i64, SearchRecord>>,
     /// Outage records by target (`qbit.NAME`, `arr.NAME`).
@@ -45,7 +47,12 @@ impl State {
 
     /// The record of torrent `hash` on `instance`.
     pub fn torrent(&self, instance: &str, hash: &str) -> Option<&TorrentRecord> {
-        self.torrents.get(instance)?.get(hash).map(|r| &**r)
+        self.torrents.get(instance)?.get(hash)
+    }
+
+    /// The torrent records of `instance`, to look up many hashes of one instance.
+    pub fn torrents_on(&self, instance: &str) -> Option<&InstanceTorrents> {
+        self.torrents.get(instance)
     }
 
     /// The torrent records of `instance`, in no particular order.
@@ -53,7 +60,7 @@ impl State {
         self.torrents
             .get(instance)
             .into_iter()
-            .flat_map(|records| records.values().map(|r| &**r))
+            .flat_map(InstanceTorrents::iter)
     }
 
     /// The record of the last search sent to `arr` for `media_id`.
@@ -74,12 +81,16 @@ impl State {
     /// Adds `record`, replacing the one about the same thing.
     pub fn insert(&mut self, record: Record) {
         let replaced = match record {
-            Record::Torrent(t) => self
-                .torrents
-                .entry(t.instance.clone())
-                .or_default()
-                .insert(t.hash.clone(), t)
-                .is_some(),
+            Record::Torrent(t) => match self.torrents.get_mut(t.instance.as_str()) {
+                Some(on) => on.insert(t),
+                None => {
+                    let mut on = InstanceTorrents::default();
+                    let instance = t.instance.clone();
+                    on.insert(t);
+                    self.torrents.insert(instance, on);
+                    false
+                }
+            },
             Record::Search(s) => self
                 .searches
                 .entry(s.arr.clone())
@@ -94,6 +105,62 @@ impl State {
         };
         if !replaced {
             self.len += 1;
+        }
+    }
+}
+
+/// A torrent's hash as the state keys it: 40 lower-case hex digits (an info-hash as stored)
+/// as their 20 bytes, which hash and compare in a few words instead of a 40-byte string.
+/// Only exactly that form is packed, so two keys are equal exactly when their strings are.
+fn packed(hash: &str) -> Option<[u8; 20]> {
+    let hex = hash.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0; 20];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some(out)
+}
+
+/// The torrent records of one instance, by hash.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct InstanceTorrents {
+    /// Records whose hash is 40 lower-case hex digits, by those digits packed.
+    packed: FxHashMap<[u8; 20], Box<TorrentRecord>>,
+    /// Records of any other hash, by the hash as stored.
+    other: HashMap<String, Box<TorrentRecord>>,
+}
+
+impl InstanceTorrents {
+    /// The record of torrent `hash`.
+    pub fn get(&self, hash: &str) -> Option<&TorrentRecord> {
+        match packed(hash) {
+            Some(key) => self.packed.get(&key),
+            None => self.other.get(hash),
+        }
+        .map(|r| &**r)
+    }
+
+    /// The records, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &TorrentRecord> + '_ {
+        self.packed
+            .values()
+            .chain(self.other.values())
+            .map(|r| &**r)
+    }
+
+    /// Adds `record`; true when it replaced one.
+    fn insert(&mut self, record: Box<TorrentRecord>) -> bool {
+        match packed(&record.hash) {
+            Some(key) => self.packed.insert(key, record).is_some(),
+            None => self.other.insert(record.hash.clone(), record).is_some(),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-pub use memory::State;
+pub use memory::{InstanceTorrents, State};
 pub use record::{
     Epoch, InstanceRecord, Intent, LeaseRecord, OutageRecord, Record, RunRecord, SearchRecord,
     TorrentRecord,
