@@ -9,7 +9,10 @@ use crate::model::Torrent;
 pub fn goal_for<'a>(seeding: &'a Seeding, host: Option<&str>) -> (&'a SeedGoal, Option<&'a str>) {
     if let Some(host) = host {
         for rule in &seeding.trackers {
-            if host == rule.host || host.ends_with(&format!(".{}", rule.host)) {
+            let parent = host
+                .strip_suffix(rule.host.as_str())
+                .is_some_and(|rest| rest.ends_with('.'));
+            if host == rule.host || parent {
                 return (&rule.goal, Some(rule.host.as_str()));
             }
         }
@@ -23,32 +26,30 @@ pub fn goal_met(t: &Torrent, goal: &SeedGoal) -> Option<String> {
     if seeded < as_secs(goal.min_time) {
         return None;
     }
-    let ratio = goal.ratio.map(|limit| {
-        (
-            t.ratio >= limit,
-            format!("ratio {} >= {limit}", fmt_ratio(t.ratio)),
-        )
-    });
-    let time = goal.time.map(|limit| {
-        (
-            seeded >= as_secs(limit),
-            format!("seeded {} >= {}", secs(seeded), dur(limit)),
-        )
-    });
-    let checks: Vec<(bool, String)> = ratio.into_iter().chain(time).collect();
-    if checks.is_empty() {
+    // Decided first, worded only when met: most torrents seed below their goal.
+    let ratio = goal.ratio.map(|limit| (t.ratio >= limit, limit));
+    let time = goal.time.map(|limit| (seeded >= as_secs(limit), limit));
+    let checks = usize::from(ratio.is_some()) + usize::from(time.is_some());
+    if checks == 0 {
         return None;
     }
-    let met: Vec<String> = checks
-        .iter()
-        .filter(|(ok, _)| *ok)
-        .map(|(_, why)| why.clone())
-        .collect();
+    let met =
+        usize::from(ratio.is_some_and(|(ok, _)| ok)) + usize::from(time.is_some_and(|(ok, _)| ok));
     let done = match goal.mode {
-        SeedMode::Any => !met.is_empty(),
-        SeedMode::All => met.len() == checks.len(),
+        SeedMode::Any => met > 0,
+        SeedMode::All => met == checks,
     };
-    done.then(|| met.join(" and "))
+    if !done {
+        return None;
+    }
+    let mut why = Vec::with_capacity(met);
+    if let Some((true, limit)) = ratio {
+        why.push(format!("ratio {} >= {limit}", fmt_ratio(t.ratio)));
+    }
+    if let Some((true, limit)) = time {
+        why.push(format!("seeded {} >= {}", secs(seeded), dur(limit)));
+    }
+    Some(why.join(" and "))
 }
 
 fn fmt_ratio(r: f64) -> String {
