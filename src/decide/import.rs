@@ -58,7 +58,7 @@ pub fn unfixable<'a>(messages: &'a [String], extra: &[String]) -> Option<&'a str
 
 /// The import-related action of a complete torrent not yet known as imported.
 pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
-    let queued = ctx.arr.queue.get(&ctx.t.download_id())?;
+    let queued = ctx.queued?;
     let limit = ctx.arr_cfg.health.failed_import_after;
     if queued.import_problem()
         && let Some(message) = unfixable(&queued.messages, &ctx.arr_cfg.health.failed_import_ignore)

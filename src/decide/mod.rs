@@ -6,6 +6,7 @@
 //! [`select`] (which details the scan must fetch), [`search`] (scheduled searches),
 //! [`rules`] (user `[[rule]]`s, after all of these).
 
+mod arr_index;
 pub mod cleanup;
 pub mod fmt;
 pub mod guard;
@@ -27,7 +28,7 @@ mod props;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 pub use plan::{Action, ActionKind, ClientSide, Op, Plan, SkipReason};
 pub use scope::{Scope, ScopeError};
@@ -35,8 +36,11 @@ pub use select::{DetailRequests, details_needed};
 
 use crate::config::{ArrConfig, Config, PrivatePolicy};
 use crate::model::Epoch;
-use crate::model::{ArrHealth, ArrSnapshot, Connection, InstanceSnapshot, Snapshot, Torrent};
-use crate::state::{Record, State, TorrentRecord};
+use crate::model::{
+    ArrHealth, ArrSnapshot, Connection, InstanceSnapshot, QueueDownload, Snapshot, Torrent,
+};
+use crate::state::{InstanceTorrents, Record, State, TorrentRecord};
+use arr_index::ArrIndex;
 use health::HealthVerdict;
 use observe::ArrFacts;
 
@@ -72,6 +76,16 @@ pub fn decide(
     now: Epoch,
 ) -> Plan {
     let mut plan = Plan::default();
+    // The queues and histories of the reachable Arrs, indexed once for the whole pass.
+    let arrs: Vec<ArrIndex<'_>> = snapshot
+        .arrs
+        .iter()
+        .filter(|a| a.reachable)
+        .map(ArrIndex::new)
+        .collect();
+    // The record a torrent is observed into: one for the pass, so that observing allocates
+    // only for the records that change.
+    let mut scratch = TorrentRecord::default();
     for inst in &snapshot.instances {
         if !scope.has_instance(&inst.name) {
             continue;
@@ -94,16 +108,18 @@ pub fn decide(
         if !scope.narrowed_to_hashes() {
             ensure_categories(inst, config, &mut plan);
         }
-        let mut seen = HashSet::with_capacity(inst.torrents.len());
+        let mut seen = FxHashSet::with_capacity_and_hasher(inst.torrents.len(), Default::default());
         let shared = shared::SharedFiles::new(&inst.torrents);
+        let on = On {
+            inst,
+            shared: &shared,
+            snapshot,
+            arrs: &arrs,
+            records: state.torrents_on(&inst.name),
+        };
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
             seen.insert(t.hash.as_str());
-            let on = On {
-                inst,
-                shared: &shared,
-                snapshot,
-            };
-            decide_torrent(&on, t, state, config, now, &mut plan);
+            decide_torrent(&on, t, config, now, &mut scratch, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
         let mut gone: Vec<TorrentRecord> = state
@@ -153,19 +169,22 @@ fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) 
     }
 }
 
-/// Where a torrent is: its instance, the instance's shared files, the whole scan.
+/// Where a torrent is: its instance, the instance's shared files, the whole scan, the
+/// indexed Arrs, the instance's records.
 struct On<'a> {
     inst: &'a InstanceSnapshot,
     shared: &'a shared::SharedFiles<'a>,
     snapshot: &'a Snapshot,
+    arrs: &'a [ArrIndex<'a>],
+    records: Option<&'a InstanceTorrents>,
 }
 
 fn decide_torrent(
     on: &On<'_>,
     t: &Torrent,
-    state: &State,
     config: &Config,
     now: Epoch,
+    rec: &mut TorrentRecord,
     plan: &mut Plan,
 ) {
     let (inst, snapshot) = (on.inst, on.snapshot);
@@ -173,9 +192,16 @@ fn decide_torrent(
         return;
     };
     let arr_cfg = managed.config;
-    let prev = state.torrent(&inst.name, &t.hash);
-    let facts = managed.snapshot.map(|a| ArrFacts::of(a, &t.download_id()));
-    let mut rec = observe::observe(prev, inst, t, facts, &arr_cfg.health, now);
+    let prev = on.records.and_then(|r| r.get(&t.hash));
+    let index = managed
+        .snapshot
+        .and_then(|a| on.arrs.iter().find(|i| std::ptr::eq(i.arr, a)));
+    let queued = index.and_then(|i| i.queued(&t.hash));
+    let facts = index.map(|i| ArrFacts {
+        queued,
+        history_imported: i.history(&t.hash),
+    });
+    observe::observe_into(rec, prev, inst, t, facts, &arr_cfg.health, now);
     if inst.connection == Connection::Disconnected {
         // No network (VPN down, interface gone): what the torrent shows says nothing about
         // it. Its runs end; they start again when the network is back.
@@ -190,8 +216,9 @@ fn decide_torrent(
             inst,
             shared: on.shared,
             t,
-            rec: &rec,
+            rec,
             arr,
+            queued,
             arr_cfg,
             config,
             now,
@@ -220,8 +247,8 @@ fn decide_torrent(
         rec.attention_since = attention.then(|| rec.attention_since.unwrap_or(now));
     }
 
-    if prev != Some(&rec) {
-        let mut rec = rec;
+    if prev != Some(&*rec) {
+        let mut rec = rec.clone();
         rec.last_seen = now;
         plan.records.push(Record::Torrent(Box::new(rec)));
     }
@@ -235,6 +262,8 @@ pub(crate) struct Ctx<'a> {
     pub t: &'a Torrent,
     pub rec: &'a TorrentRecord,
     pub arr: &'a ArrSnapshot,
+    /// The torrent's download in the Arr's queue, if the Arr holds it.
+    pub queued: Option<&'a QueueDownload>,
     pub arr_cfg: &'a ArrConfig,
     pub config: &'a Config,
     pub now: Epoch,
@@ -259,11 +288,7 @@ impl Ctx<'_> {
     /// qBittorrent (and one the Arr does not hold, or whose flag is unknown, is not touched),
     /// and files another torrent of the instance uses are never deleted.
     pub fn fail(&self, reason: String) -> Action {
-        let queued = self
-            .arr
-            .queue
-            .get(&self.t.download_id())
-            .and_then(|q| q.record_ids.first().copied());
+        let queued = self.queued.and_then(|q| q.record_ids.first().copied());
         let shared = self.shared.with(&self.t.hash, &self.t.content_path);
         let keep_private = self.arr_cfg.health.private == PrivatePolicy::Keep;
         let private = self.t.private.or(self.rec.private);

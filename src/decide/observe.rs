@@ -40,19 +40,34 @@ pub fn observe(
     health: &Health,
     now: Epoch,
 ) -> TorrentRecord {
-    let key = crate::model::TorrentKey::new(inst.name.clone(), &t.hash);
-    let mut rec = match previous {
-        Some(r) => r.clone(),
+    let mut rec = TorrentRecord::default();
+    observe_into(&mut rec, previous, inst, t, arr, health, now);
+    rec
+}
+
+/// [`observe`] into `rec`, whatever it held before: its strings are reused, so observing a
+/// torrent allocates nothing when its record does not change.
+pub fn observe_into(
+    rec: &mut TorrentRecord,
+    previous: Option<&TorrentRecord>,
+    inst: &InstanceSnapshot,
+    t: &Torrent,
+    arr: Option<ArrFacts<'_>>,
+    health: &Health,
+    now: Epoch,
+) {
+    match previous {
+        Some(r) => rec.clone_from(r),
         None => {
             // First sight starts every clock now: qBittorrent's `last_activity` ages while a
             // torrent is queued or stopped, so it says nothing of how long it stalled.
-            let mut r = TorrentRecord::new(&key, now);
-            r.completed = t.completed;
-            r
+            let key = crate::model::TorrentKey::new(inst.name.clone(), &t.hash);
+            *rec = TorrentRecord::new(&key, now);
+            rec.completed = t.completed;
         }
-    };
+    }
     let blocked_extensions = &health.blocked_extensions;
-    rec.name = t.name.clone();
+    rec.name.clone_from(&t.name);
     if t.private.is_some() {
         rec.private = t.private;
     }
@@ -155,7 +170,6 @@ pub fn observe(
             rec.import_sent_at = Some(rec.import_sent_at.unwrap_or(0).max(intent.at));
         }
     }
-    rec
 }
 
 /// True when `name` ends with one of `extensions` (lower-case, with dot), ignoring case.

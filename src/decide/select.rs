@@ -5,6 +5,7 @@
 //! depends on them, and files at most once per torrent (remembered in state).
 
 use super::Managed;
+use super::arr_index::ArrIndex;
 use super::scope::Scope;
 use crate::config::{Config, PrivatePolicy};
 use crate::model::{Epoch, Snapshot, Status, TrackedState};
@@ -96,11 +97,18 @@ pub fn details_needed(
     now: Epoch,
 ) -> DetailRequests {
     let mut out = DetailRequests::default();
+    let arrs: Vec<ArrIndex<'_>> = snapshot
+        .arrs
+        .iter()
+        .filter(|a| a.reachable)
+        .map(ArrIndex::new)
+        .collect();
     for inst in snapshot
         .instances
         .iter()
         .filter(|i| i.reachable && scope.has_instance(&i.name))
     {
+        let records = state.torrents_on(&inst.name);
         // (how overdue, hash) of the torrents whose tracker list is to be read.
         let mut tracker_reads: Vec<(i64, &str)> = vec![];
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
@@ -111,8 +119,11 @@ pub fn details_needed(
                 continue;
             }
             let Some(arr) = m.snapshot else { continue };
-            let prev = state.torrent(&inst.name, &t.hash);
-            let queued = arr.queue.get(&t.download_id());
+            let prev = records.and_then(|r| r.get(&t.hash));
+            let queued = arrs
+                .iter()
+                .find(|i| std::ptr::eq(i.arr, arr))
+                .and_then(|i| i.queued(&t.hash));
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == TrackedState::Imported);
             let health = &m.config.health;

@@ -29,7 +29,7 @@ pub struct Intent {
 }
 
 /// Memory of one torrent on one instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct TorrentRecord {
     /// Instance name.
     pub instance: String,
@@ -131,6 +131,148 @@ pub struct TorrentRecord {
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
+}
+
+/// Written out to give `clone_from` that reuses the strings of the record it overwrites: the
+/// decision copies every torrent's record into one scratch record to observe it, so a pass
+/// allocates only for the records it changes. The destructuring makes a new field a compile
+/// error here until it is copied too.
+impl Clone for TorrentRecord {
+    fn clone(&self) -> Self {
+        let TorrentRecord {
+            instance,
+            hash,
+            name,
+            first_seen,
+            last_seen,
+            completed,
+            progress_at,
+            stalled_since,
+            eta_over_since,
+            downloading_since,
+            downloading_from,
+            unavailable_since,
+            import_problem_since,
+            absent_from_queue_since,
+            import_sent_at,
+            imported_at,
+            history_checked_at,
+            files_checked,
+            blocked_file,
+            attention_since,
+            rechecked_at,
+            trackers_checked_at,
+            trackers_failing,
+            unregistered,
+            tracker_host,
+            intent,
+            private,
+            failed_kept_at,
+            removed_at,
+            gone_since,
+            expires_at,
+        } = self;
+        TorrentRecord {
+            instance: instance.clone(),
+            hash: hash.clone(),
+            name: name.clone(),
+            first_seen: *first_seen,
+            last_seen: *last_seen,
+            completed: *completed,
+            progress_at: *progress_at,
+            stalled_since: *stalled_since,
+            eta_over_since: *eta_over_since,
+            downloading_since: *downloading_since,
+            downloading_from: *downloading_from,
+            unavailable_since: *unavailable_since,
+            import_problem_since: *import_problem_since,
+            absent_from_queue_since: *absent_from_queue_since,
+            import_sent_at: *import_sent_at,
+            imported_at: *imported_at,
+            history_checked_at: *history_checked_at,
+            files_checked: *files_checked,
+            blocked_file: blocked_file.clone(),
+            attention_since: *attention_since,
+            rechecked_at: *rechecked_at,
+            trackers_checked_at: *trackers_checked_at,
+            trackers_failing: *trackers_failing,
+            unregistered: unregistered.clone(),
+            tracker_host: tracker_host.clone(),
+            intent: intent.clone(),
+            private: *private,
+            failed_kept_at: *failed_kept_at,
+            removed_at: *removed_at,
+            gone_since: *gone_since,
+            expires_at: *expires_at,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let TorrentRecord {
+            instance,
+            hash,
+            name,
+            first_seen,
+            last_seen,
+            completed,
+            progress_at,
+            stalled_since,
+            eta_over_since,
+            downloading_since,
+            downloading_from,
+            unavailable_since,
+            import_problem_since,
+            absent_from_queue_since,
+            import_sent_at,
+            imported_at,
+            history_checked_at,
+            files_checked,
+            blocked_file,
+            attention_since,
+            rechecked_at,
+            trackers_checked_at,
+            trackers_failing,
+            unregistered,
+            tracker_host,
+            intent,
+            private,
+            failed_kept_at,
+            removed_at,
+            gone_since,
+            expires_at,
+        } = source;
+        self.instance.clone_from(instance);
+        self.hash.clone_from(hash);
+        self.name.clone_from(name);
+        self.first_seen = *first_seen;
+        self.last_seen = *last_seen;
+        self.completed = *completed;
+        self.progress_at = *progress_at;
+        self.stalled_since = *stalled_since;
+        self.eta_over_since = *eta_over_since;
+        self.downloading_since = *downloading_since;
+        self.downloading_from = *downloading_from;
+        self.unavailable_since = *unavailable_since;
+        self.import_problem_since = *import_problem_since;
+        self.absent_from_queue_since = *absent_from_queue_since;
+        self.import_sent_at = *import_sent_at;
+        self.imported_at = *imported_at;
+        self.history_checked_at = *history_checked_at;
+        self.files_checked = *files_checked;
+        self.blocked_file.clone_from(blocked_file);
+        self.attention_since = *attention_since;
+        self.rechecked_at = *rechecked_at;
+        self.trackers_checked_at = *trackers_checked_at;
+        self.trackers_failing = *trackers_failing;
+        self.unregistered.clone_from(unregistered);
+        self.tracker_host.clone_from(tracker_host);
+        self.intent.clone_from(intent);
+        self.private = *private;
+        self.failed_kept_at = *failed_kept_at;
+        self.removed_at = *removed_at;
+        self.gone_since = *gone_since;
+        self.expires_at = *expires_at;
+    }
 }
 
 impl TorrentRecord {

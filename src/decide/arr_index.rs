@@ -1,0 +1,146 @@
+//! An Arr's queue and history by download id, looked up by torrent hash without building the
+//! upper-case id (a `String`) for every torrent.
+//!
+//! The snapshot keeps both by upper-case `downloadId`. An info-hash (40 hex digits, any case)
+//! becomes the id of the same digits in upper case: those ids are indexed here by their 20
+//! bytes, and any other hash is looked up in the snapshot by its upper-case form, so a look-up
+//! finds exactly what `queue.get(&hash.to_ascii_uppercase())` would.
+
+use rustc_hash::FxHashMap;
+
+use crate::model::{ArrSnapshot, QueueDownload};
+
+/// The 20 bytes of 40 hex digits whose letters are all upper case (`upper`) or of either case.
+fn packed(id: &str, upper_only: bool) -> Option<[u8; 20]> {
+    let hex = id.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        b'a'..=b'f' if !upper_only => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0; 20];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some(out)
+}
+
+/// One Arr's queue and history, indexed for look-ups by torrent hash.
+pub(crate) struct ArrIndex<'a> {
+    /// The snapshot indexed.
+    pub arr: &'a ArrSnapshot,
+    /// The queue downloads whose id is 40 upper-case hex digits.
+    queue: FxHashMap<[u8; 20], &'a QueueDownload>,
+    /// The history answers whose id is 40 upper-case hex digits.
+    history: FxHashMap<[u8; 20], bool>,
+}
+
+impl<'a> ArrIndex<'a> {
+    /// Indexes `arr` (once per pass: a look-up is then one hash of 20 bytes).
+    pub fn new(arr: &'a ArrSnapshot) -> Self {
+        // Ids with lower-case letters match no upper-cased hash: they are left out.
+        let queue = arr
+            .queue
+            .iter()
+            .filter_map(|(id, q)| Some((packed(id, true)?, q)))
+            .collect();
+        let history = arr
+            .history
+            .iter()
+            .filter_map(|(id, &imported)| Some((packed(id, true)?, imported)))
+            .collect();
+        ArrIndex {
+            arr,
+            queue,
+            history,
+        }
+    }
+
+    /// The queue download of the torrent of `hash`, if the Arr holds it.
+    pub fn queued(&self, hash: &str) -> Option<&'a QueueDownload> {
+        match packed(hash, false) {
+            Some(key) => self.queue.get(&key).copied(),
+            None => self.arr.queue.get(&hash.to_ascii_uppercase()),
+        }
+    }
+
+    /// The history answer (holds an import event) about the torrent of `hash`, if asked.
+    pub fn history(&self, hash: &str) -> Option<bool> {
+        if self.arr.history.is_empty() {
+            return None;
+        }
+        match packed(hash, false) {
+            Some(key) => self.history.get(&key).copied(),
+            None => self.arr.history.get(&hash.to_ascii_uppercase()).copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arr(ids: &[&str]) -> ArrSnapshot {
+        ArrSnapshot {
+            name: "movies".into(),
+            kind: crate::model::ArrKind::Radarr,
+            reachable: true,
+            error: None,
+            queue: ids
+                .iter()
+                .map(|id| {
+                    let q = QueueDownload {
+                        download_id: id.to_string(),
+                        ..Default::default()
+                    };
+                    (id.to_string(), q)
+                })
+                .collect(),
+            history: ids.iter().map(|id| (id.to_string(), true)).collect(),
+            search: None,
+            health: Default::default(),
+        }
+    }
+
+    #[test]
+    fn finds_what_the_upper_case_id_finds() {
+        let upper = "ABCDEF0123456789ABCDEF0123456789ABCDEF01";
+        let mixed = "ABCDEF0123456789abcdef0123456789ABCDEF02";
+        let ids = [
+            upper,
+            mixed,
+            "SHORT",
+            "ABCDEF0123456789ABCDEF0123456789ABCDEF0G",
+        ];
+        let snapshot = arr(&ids);
+        let index = ArrIndex::new(&snapshot);
+        let hashes = [
+            upper.to_ascii_lowercase(),
+            upper.to_string(),
+            "abcdef0123456789abcdef0123456789abcdef01".replace('a', "A"),
+            mixed.to_ascii_lowercase(),
+            mixed.to_string(),
+            "short".to_string(),
+            "abcdef0123456789abcdef0123456789abcdef0g".to_string(),
+            "abcdef0123456789abcdef0123456789abcdef03".to_string(),
+            String::new(),
+        ];
+        for hash in &hashes {
+            let id = hash.to_ascii_uppercase();
+            assert_eq!(
+                index.queued(hash).map(|q| q.download_id.as_str()),
+                snapshot.queue.get(&id).map(|q| q.download_id.as_str()),
+                "{hash}"
+            );
+            assert_eq!(
+                index.history(hash),
+                snapshot.history.get(&id).copied(),
+                "{hash}"
+            );
+        }
+    }
+}
