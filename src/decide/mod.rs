@@ -28,8 +28,6 @@ mod props;
 #[cfg(test)]
 mod tests;
 
-use rustc_hash::FxHashSet;
-
 pub use plan::{Action, ActionKind, ClientSide, Op, Plan, SkipReason};
 pub use scope::{Scope, ScopeError};
 pub use select::{DetailRequests, details_needed};
@@ -108,24 +106,30 @@ pub fn decide(
         if !scope.narrowed_to_hashes() {
             ensure_categories(inst, config, &mut plan);
         }
-        let mut seen = FxHashSet::with_capacity_and_hasher(inst.torrents.len(), Default::default());
         let shared = shared::SharedFiles::new(&inst.torrents);
+        let records = state.torrents_on(&inst.name);
         let on = On {
             inst,
             shared: &shared,
             snapshot,
             arrs: &arrs,
-            records: state.torrents_on(&inst.name),
         };
+        // Which records a torrent of the instance has, by position in `records`.
+        let mut seen = vec![false; records.map_or(0, InstanceTorrents::len)];
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
-            seen.insert(t.hash.as_str());
-            decide_torrent(&on, t, config, now, &mut scratch, &mut plan);
+            let prev = records.and_then(|r| r.find(&t.hash)).map(|(at, prev)| {
+                seen[at] = true;
+                prev
+            });
+            decide_torrent(&on, t, prev, config, now, &mut scratch, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
-        let mut gone: Vec<TorrentRecord> = state
-            .torrents_of(&inst.name)
-            .filter(|rec| !seen.contains(rec.hash.as_str()) && scope.has_hash(&rec.hash))
-            .filter_map(|rec| {
+        let mut gone: Vec<TorrentRecord> = records
+            .into_iter()
+            .flat_map(InstanceTorrents::iter)
+            .zip(&seen)
+            .filter(|&(rec, &seen)| !seen && scope.has_hash(&rec.hash))
+            .filter_map(|(rec, _)| {
                 let mut rec = rec.clone();
                 observe::mark_gone(&mut rec, now).then_some(rec)
             })
@@ -170,18 +174,19 @@ fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) 
 }
 
 /// Where a torrent is: its instance, the instance's shared files, the whole scan, the
-/// indexed Arrs, the instance's records.
+/// indexed Arrs.
 struct On<'a> {
     inst: &'a InstanceSnapshot,
     shared: &'a shared::SharedFiles<'a>,
     snapshot: &'a Snapshot,
     arrs: &'a [ArrIndex<'a>],
-    records: Option<&'a InstanceTorrents>,
 }
 
+/// Decides about `t`, whose record is `prev`, observing it into `rec`.
 fn decide_torrent(
     on: &On<'_>,
     t: &Torrent,
+    prev: Option<&TorrentRecord>,
     config: &Config,
     now: Epoch,
     rec: &mut TorrentRecord,
@@ -192,7 +197,6 @@ fn decide_torrent(
         return;
     };
     let arr_cfg = managed.config;
-    let prev = on.records.and_then(|r| r.get(&t.hash));
     let index = managed
         .snapshot
         .and_then(|a| on.arrs.iter().find(|i| std::ptr::eq(i.arr, a)));

@@ -130,38 +130,79 @@ fn packed(hash: &str) -> Option<[u8; 20]> {
 }
 
 /// The torrent records of one instance, by hash.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone)]
 pub struct InstanceTorrents {
-    /// Records whose hash is 40 lower-case hex digits, by those digits packed.
-    packed: FxHashMap<[u8; 20], Box<TorrentRecord>>,
-    /// Records of any other hash, by the hash as stored.
-    other: HashMap<String, Box<TorrentRecord>>,
+    /// The records, in the order they were added (a replaced one keeps its place). Boxed as
+    /// the store's records come: moving each into the vector would copy it, and walking the
+    /// positions without reading the records (which have been seen) stays cheap.
+    #[allow(clippy::vec_box)]
+    records: Vec<Box<TorrentRecord>>,
+    /// Positions of the records whose hash is 40 lower-case hex digits, by those digits
+    /// packed.
+    packed: FxHashMap<[u8; 20], usize>,
+    /// Positions of the records of any other hash, by the hash as stored.
+    other: HashMap<String, usize>,
 }
 
 impl InstanceTorrents {
     /// The record of torrent `hash`.
     pub fn get(&self, hash: &str) -> Option<&TorrentRecord> {
-        match packed(hash) {
+        self.find(hash).map(|(_, r)| r)
+    }
+
+    /// The record of torrent `hash` and its position in [`InstanceTorrents::iter`], for a
+    /// caller that marks which records it has seen.
+    pub fn find(&self, hash: &str) -> Option<(usize, &TorrentRecord)> {
+        let at = match packed(hash) {
             Some(key) => self.packed.get(&key),
             None => self.other.get(hash),
         }
-        .map(|r| &**r)
+        .copied()?;
+        Some((at, &self.records[at]))
     }
 
-    /// The records, in no particular order.
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The records, by position (in the order they were added).
     pub fn iter(&self) -> impl Iterator<Item = &TorrentRecord> + '_ {
-        self.packed
-            .values()
-            .chain(self.other.values())
-            .map(|r| &**r)
+        self.records.iter().map(|r| &**r)
     }
 
     /// Adds `record`; true when it replaced one.
     fn insert(&mut self, record: Box<TorrentRecord>) -> bool {
-        match packed(&record.hash) {
-            Some(key) => self.packed.insert(key, record).is_some(),
-            None => self.other.insert(record.hash.clone(), record).is_some(),
+        let next = self.records.len();
+        let at = match packed(&record.hash) {
+            Some(key) => *self.packed.entry(key).or_insert(next),
+            None => match self.other.get(record.hash.as_str()) {
+                Some(&at) => at,
+                None => {
+                    self.other.insert(record.hash.clone(), next);
+                    next
+                }
+            },
+        };
+        if at == next {
+            self.records.push(record);
+            false
+        } else {
+            self.records[at] = record;
+            true
         }
+    }
+}
+
+impl PartialEq for InstanceTorrents {
+    /// The same records, whatever the order they were added in.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|r| other.get(&r.hash) == Some(r))
     }
 }
 
@@ -280,5 +321,36 @@ mod tests {
         );
         assert!(!state.is_empty());
         assert!(State::new().is_empty());
+    }
+
+    #[test]
+    fn an_info_hash_is_found_only_by_its_own_string() {
+        let lower = "0123456789abcdef0123456789abcdef01234567";
+        let upper = lower.to_ascii_uppercase();
+        let records = [
+            torrent("a", lower, "lower"),
+            torrent("a", &upper, "upper"),
+            torrent("a", "01", "short"),
+        ];
+        let state: State = records.iter().cloned().collect();
+        let name = |hash: &str| state.torrent("a", hash).map(|r| r.name.clone());
+        assert_eq!(name(lower).as_deref(), Some("lower"));
+        assert_eq!(name(&upper).as_deref(), Some("upper"));
+        assert_eq!(name("01").as_deref(), Some("short"));
+        assert_eq!(name("0123456789abcdef0123456789abcdef01234568"), None);
+        let on = state.torrents_on("a").expect("records of a");
+        assert_eq!(on.len(), 3);
+        assert_eq!(on.find(&upper).map(|(at, _)| at), Some(1));
+        // A replaced record keeps its place; the order records came in does not matter.
+        let mut replaced = state.clone();
+        replaced.insert(torrent("a", lower, "again"));
+        let on = replaced.torrents_on("a").expect("records of a");
+        assert_eq!(
+            on.find(lower).map(|(at, r)| (at, r.name.as_str())),
+            Some((0, "again"))
+        );
+        let reversed: State = records.into_iter().rev().collect();
+        assert_eq!(reversed, state);
+        assert_ne!(replaced, state);
     }
 }
