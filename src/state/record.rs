@@ -139,72 +139,9 @@ fn is_zero(v: &u64) -> bool {
 /// error here until it is copied too.
 impl Clone for TorrentRecord {
     fn clone(&self) -> Self {
-        let TorrentRecord {
-            instance,
-            hash,
-            name,
-            first_seen,
-            last_seen,
-            completed,
-            progress_at,
-            stalled_since,
-            eta_over_since,
-            downloading_since,
-            downloading_from,
-            unavailable_since,
-            import_problem_since,
-            absent_from_queue_since,
-            import_sent_at,
-            imported_at,
-            history_checked_at,
-            files_checked,
-            blocked_file,
-            attention_since,
-            rechecked_at,
-            trackers_checked_at,
-            trackers_failing,
-            unregistered,
-            tracker_host,
-            intent,
-            private,
-            failed_kept_at,
-            removed_at,
-            gone_since,
-            expires_at,
-        } = self;
-        TorrentRecord {
-            instance: instance.clone(),
-            hash: hash.clone(),
-            name: name.clone(),
-            first_seen: *first_seen,
-            last_seen: *last_seen,
-            completed: *completed,
-            progress_at: *progress_at,
-            stalled_since: *stalled_since,
-            eta_over_since: *eta_over_since,
-            downloading_since: *downloading_since,
-            downloading_from: *downloading_from,
-            unavailable_since: *unavailable_since,
-            import_problem_since: *import_problem_since,
-            absent_from_queue_since: *absent_from_queue_since,
-            import_sent_at: *import_sent_at,
-            imported_at: *imported_at,
-            history_checked_at: *history_checked_at,
-            files_checked: *files_checked,
-            blocked_file: blocked_file.clone(),
-            attention_since: *attention_since,
-            rechecked_at: *rechecked_at,
-            trackers_checked_at: *trackers_checked_at,
-            trackers_failing: *trackers_failing,
-            unregistered: unregistered.clone(),
-            tracker_host: tracker_host.clone(),
-            intent: intent.clone(),
-            private: *private,
-            failed_kept_at: *failed_kept_at,
-            removed_at: *removed_at,
-            gone_since: *gone_since,
-            expires_at: *expires_at,
-        }
+        let mut copy = TorrentRecord::default();
+        copy.clone_from(self);
+        copy
     }
 
     fn clone_from(&mut self, source: &Self) {
@@ -472,6 +409,34 @@ pub fn lease_pk(scope: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_torrent_record_copies_every_field_into_a_fresh_or_a_used_one() {
+        let full: TorrentRecord = serde_json::from_value(serde_json::json!({
+            "instance": "main", "hash": "ab", "name": "Some.Movie", "first_seen": 1,
+            "last_seen": 2, "completed": 3, "progress_at": 4, "stalled_since": 5,
+            "eta_over_since": 6, "downloading_since": 7, "downloading_from": 8,
+            "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
+            "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
+            "files_checked": true, "blocked_file": "x.exe", "attention_since": 15,
+            "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
+            "unregistered": "Unregistered torrent", "tracker_host": "t.example",
+            "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,
+            "failed_kept_at": 19, "removed_at": 20, "gone_since": 21, "expires_at": 22
+        }))
+        .unwrap();
+        assert_eq!(full.clone(), full);
+        let mut used = TorrentRecord {
+            instance: "other".into(),
+            name: "Another.Name.That.Is.Longer".into(),
+            tracker_host: Some("old.example".into()),
+            ..Default::default()
+        };
+        used.clone_from(&full);
+        assert_eq!(used, full);
+        used.clone_from(&TorrentRecord::default());
+        assert_eq!(used, TorrentRecord::default());
+    }
 
     #[test]
     fn search_reasons_are_stored_by_name_and_an_unknown_one_reads_as_none() {
