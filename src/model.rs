@@ -31,6 +31,37 @@ pub struct TorrentKey {
     pub hash: String,
 }
 
+/// Which letters the 40 hex digits of [`info_hash_bytes`] may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexCase {
+    /// `0-9a-f` (a hash as qBittorrent and the state write it).
+    Lower,
+    /// `0-9A-F` (a download id as the Arrs write it).
+    Upper,
+    /// Either.
+    Either,
+}
+
+/// The 20 bytes of an info-hash written as exactly 40 hex digits of `case`; `None` for any
+/// other string, so two strings that pack are equal exactly when their bytes are.
+pub fn info_hash_bytes(hex: &str, case: HexCase) -> Option<[u8; 20]> {
+    let hex = hex.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' if case != HexCase::Upper => Some(c - b'a' + 10),
+        b'A'..=b'F' if case != HexCase::Lower => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0; 20];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some(out)
+}
+
 impl TorrentKey {
     /// Builds a key, lower-casing the hash.
     pub fn new(instance: impl Into<String>, hash: impl AsRef<str>) -> Self {

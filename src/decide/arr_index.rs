@@ -8,26 +8,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{ArrSnapshot, QueueDownload};
-
-/// The 20 bytes of 40 hex digits whose letters are all upper case (`upper`) or of either case.
-fn packed(id: &str, upper_only: bool) -> Option<[u8; 20]> {
-    let hex = id.as_bytes();
-    if hex.len() != 40 {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        b'a'..=b'f' if !upper_only => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0; 20];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
-    Some(out)
-}
+use crate::model::{ArrSnapshot, HexCase, QueueDownload, Snapshot, info_hash_bytes};
 
 /// One Arr's queue and history, indexed for look-ups by torrent hash.
 pub(crate) struct ArrIndex<'a> {
@@ -40,18 +21,28 @@ pub(crate) struct ArrIndex<'a> {
 }
 
 impl<'a> ArrIndex<'a> {
+    /// The queues and histories of the reachable Arrs of `snapshot`, each indexed once.
+    pub fn reachable(snapshot: &'a Snapshot) -> Vec<ArrIndex<'a>> {
+        snapshot
+            .arrs
+            .iter()
+            .filter(|a| a.reachable)
+            .map(ArrIndex::new)
+            .collect()
+    }
+
     /// Indexes `arr` (once per pass: a look-up is then one hash of 20 bytes).
     pub fn new(arr: &'a ArrSnapshot) -> Self {
         // Ids with lower-case letters match no upper-cased hash: they are left out.
         let queue = arr
             .queue
             .iter()
-            .filter_map(|(id, q)| Some((packed(id, true)?, q)))
+            .filter_map(|(id, q)| Some((info_hash_bytes(id, HexCase::Upper)?, q)))
             .collect();
         let history = arr
             .history
             .iter()
-            .filter_map(|(id, &imported)| Some((packed(id, true)?, imported)))
+            .filter_map(|(id, &imported)| Some((info_hash_bytes(id, HexCase::Upper)?, imported)))
             .collect();
         ArrIndex {
             arr,
@@ -62,7 +53,7 @@ impl<'a> ArrIndex<'a> {
 
     /// The queue download of the torrent of `hash`, if the Arr holds it.
     pub fn queued(&self, hash: &str) -> Option<&'a QueueDownload> {
-        match packed(hash, false) {
+        match info_hash_bytes(hash, HexCase::Either) {
             Some(key) => self.queue.get(&key).copied(),
             None => self.arr.queue.get(&hash.to_ascii_uppercase()),
         }
@@ -73,7 +64,7 @@ impl<'a> ArrIndex<'a> {
         if self.arr.history.is_empty() {
             return None;
         }
-        match packed(hash, false) {
+        match info_hash_bytes(hash, HexCase::Either) {
             Some(key) => self.history.get(&key).copied(),
             None => self.arr.history.get(&hash.to_ascii_uppercase()).copied(),
         }

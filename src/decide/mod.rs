@@ -75,12 +75,7 @@ pub fn decide(
 ) -> Plan {
     let mut plan = Plan::default();
     // The queues and histories of the reachable Arrs, indexed once for the whole pass.
-    let arrs: Vec<ArrIndex<'_>> = snapshot
-        .arrs
-        .iter()
-        .filter(|a| a.reachable)
-        .map(ArrIndex::new)
-        .collect();
+    let arrs = ArrIndex::reachable(snapshot);
     // The record a torrent is observed into: one for the pass, so that observing allocates
     // only for the records that change.
     let mut scratch = TorrentRecord::default();

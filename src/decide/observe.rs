@@ -29,24 +29,10 @@ impl<'a> ArrFacts<'a> {
     }
 }
 
-/// Returns the record updated with what this pass saw of `t` (a copy; the caller compares).
-///
-/// `arr` is `None` when the torrent's Arr is unreachable: its facts are then left as they were.
-pub fn observe(
-    previous: Option<&TorrentRecord>,
-    inst: &InstanceSnapshot,
-    t: &Torrent,
-    arr: Option<ArrFacts<'_>>,
-    health: &Health,
-    now: Epoch,
-) -> TorrentRecord {
-    let mut rec = TorrentRecord::default();
-    observe_into(&mut rec, previous, inst, t, arr, health, now);
-    rec
-}
-
-/// [`observe`] into `rec`, whatever it held before: its strings are reused, so observing a
-/// torrent allocates nothing when its record does not change.
+/// Writes into `rec` (whatever it held before) the record updated with what this pass saw
+/// of `t`; the caller compares it with the previous one. `arr` is `None` when the torrent's
+/// Arr is unreachable: its facts are then left as they were. The strings of `rec` are
+/// reused, so observing a torrent allocates nothing when its record does not change.
 pub fn observe_into(
     rec: &mut TorrentRecord,
     previous: Option<&TorrentRecord>,

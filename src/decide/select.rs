@@ -97,12 +97,7 @@ pub fn details_needed(
     now: Epoch,
 ) -> DetailRequests {
     let mut out = DetailRequests::default();
-    let arrs: Vec<ArrIndex<'_>> = snapshot
-        .arrs
-        .iter()
-        .filter(|a| a.reachable)
-        .map(ArrIndex::new)
-        .collect();
+    let arrs = ArrIndex::reachable(snapshot);
     for inst in snapshot
         .instances
         .iter()

@@ -260,12 +260,7 @@ impl Store for DynamoStore {
                     .send()
                     .await
                     .map(drop)
-                    .map_err(|e| {
-                        let done = e
-                            .as_service_error()
-                            .is_some_and(|s| s.is_conditional_check_failed_exception());
-                        (done, e.to_string(), aws_sdk_dynamodb::Error::from(e))
-                    }),
+                    .map_err(aws_sdk_dynamodb::Error::from),
             ),
             None => (
                 "DeleteItem (lease)",
@@ -279,22 +274,17 @@ impl Store for DynamoStore {
                     .send()
                     .await
                     .map(drop)
-                    .map_err(|e| {
-                        let done = e
-                            .as_service_error()
-                            .is_some_and(|s| s.is_conditional_check_failed_exception());
-                        (done, e.to_string(), aws_sdk_dynamodb::Error::from(e))
-                    }),
+                    .map_err(aws_sdk_dynamodb::Error::from),
             ),
         };
         match sent {
             Ok(()) => Ok(()),
-            Err((true, _, _)) => {
+            Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => {
                 tracing::info!(table = %self.table, scope, run_id,
                     "lease not released: this run no longer holds it (expired and taken, or gone)");
                 Ok(())
             }
-            Err((false, _, e)) => Err(unavailable(&self.table, op, e)),
+            Err(e) => Err(unavailable(&self.table, op, e)),
         }
     }
 

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::model::{HexCase, info_hash_bytes};
+
 use super::Records;
 use super::record::{InstanceRecord, OutageRecord, Record, SearchRecord, TorrentRecord};
 
@@ -111,22 +113,8 @@ impl State {
 
 /// A torrent's hash as the state keys it: 40 lower-case hex digits (an info-hash as stored)
 /// as their 20 bytes, which hash and compare in a few words instead of a 40-byte string.
-/// Only exactly that form is packed, so two keys are equal exactly when their strings are.
 fn packed(hash: &str) -> Option<[u8; 20]> {
-    let hex = hash.as_bytes();
-    if hex.len() != 40 {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0; 20];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
-    Some(out)
+    info_hash_bytes(hash, HexCase::Lower)
 }
 
 /// The torrent records of one instance, by hash.
