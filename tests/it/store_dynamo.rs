@@ -19,13 +19,17 @@ use sweeparr::state::dynamo::DynamoStore;
 use sweeparr::state::record::lease_pk;
 use sweeparr::state::{Store, StoreError};
 
-/// Records the number of write requests of every BatchWriteItem the client sends.
+/// What a client sent: the number of write requests of every BatchWriteItem, and whether
+/// each Scan asked for a strongly consistent read.
 #[derive(Debug, Default, Clone)]
-struct BatchSizes(Arc<Mutex<Vec<usize>>>);
+struct Sent {
+    batch_sizes: Arc<Mutex<Vec<usize>>>,
+    consistent_scans: Arc<Mutex<Vec<bool>>>,
+}
 
-impl Intercept for BatchSizes {
+impl Intercept for Sent {
     fn name(&self) -> &'static str {
-        "batch-sizes"
+        "sent"
     }
 
     fn read_before_execution(
@@ -33,47 +37,28 @@ impl Intercept for BatchSizes {
         context: &BeforeSerializationInterceptorContextRef<'_>,
         _cfg: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if let Some(input) = context.input().downcast_ref::<BatchWriteItemInput>() {
+        let input = context.input();
+        if let Some(input) = input.downcast_ref::<BatchWriteItemInput>() {
             let n = input
                 .request_items()
                 .map_or(0, |m| m.values().map(Vec::len).sum());
-            self.0.lock().unwrap().push(n);
+            self.batch_sizes.lock().unwrap().push(n);
+        }
+        if let Some(input) = input.downcast_ref::<ScanInput>() {
+            let consistent = input.consistent_read().unwrap_or(false);
+            self.consistent_scans.lock().unwrap().push(consistent);
         }
         Ok(())
     }
 }
 
-/// Records whether each Scan the client sends asks for a strongly consistent read.
-#[derive(Debug, Default, Clone)]
-struct ScanReads(Arc<Mutex<Vec<bool>>>);
-
-impl Intercept for ScanReads {
-    fn name(&self) -> &'static str {
-        "scan-reads"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if let Some(input) = context.input().downcast_ref::<ScanInput>() {
-            self.0
-                .lock()
-                .unwrap()
-                .push(input.consistent_read().unwrap_or(false));
-        }
-        Ok(())
-    }
-}
-
-/// A client like `client` whose Scans `scans` records.
-fn next_client_of(scans: &ScanReads, client: &Client) -> Client {
+/// A client like `client` that `sent` watches.
+fn watched(client: &Client, sent: &Sent) -> Client {
     Client::from_conf(
         client
             .config()
             .to_builder()
-            .interceptor(scans.clone())
+            .interceptor(sent.clone())
             .build(),
     )
 }
@@ -150,23 +135,16 @@ async fn a_thousand_records_are_saved_as_packs_in_chunks_of_25() {
     };
     let client = endpoint.client();
     new_table(&endpoint, "chunks").await;
-    let sizes = BatchSizes::default();
-    let counted = Client::from_conf(
-        client
-            .config()
-            .to_builder()
-            .interceptor(sizes.clone())
-            .build(),
-    );
-    let store = DynamoStore::new(counted, "chunks".to_string());
+    let sent = Sent::default();
+    let store = DynamoStore::new(watched(&client, &sent), "chunks".to_string());
 
     // 1,000 torrents of one instance and 60 searches: 32 + 2 packs, one save.
     let mut records: Vec<_> = (0..1000).map(|i| torrent("main", i)).collect();
     records.extend((0..60).map(|i| search("movies", i, NOW)));
     assert_eq!(store.save(records.to_vec(), &[]).await.unwrap(), 1060);
-    let mut sent = sizes.0.lock().unwrap().clone();
-    sent.sort_unstable();
-    assert_eq!(sent, [9, 25], "BatchWriteItem calls and their sizes");
+    let mut sizes = sent.batch_sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [9, 25], "BatchWriteItem calls and their sizes");
     let items = client
         .scan()
         .table_name("chunks")
@@ -202,13 +180,13 @@ async fn a_thousand_records_are_saved_as_packs_in_chunks_of_25() {
     }
 
     // A change rewrites the one pack that holds it.
-    sizes.0.lock().unwrap().clear();
+    sent.batch_sizes.lock().unwrap().clear();
     let mut changed = records[7].clone();
     if let sweeparr::state::Record::Torrent(t) = &mut changed {
         t.last_seen += 60;
     }
     store.save(vec![changed.clone()], &[]).await.unwrap();
-    assert_eq!(*sizes.0.lock().unwrap(), [1]);
+    assert_eq!(*sent.batch_sizes.lock().unwrap(), [1]);
     assert_eq!(store.get(&changed.key()).await.unwrap(), Some(changed));
 }
 
@@ -408,8 +386,8 @@ async fn a_released_lease_keeps_the_manifest_and_the_next_run_reads_half_price()
 
     // A second run (another process) trusts it: one eventually consistent Scan (half the
     // read units), the same records, and it can save.
-    let scans = ScanReads::default();
-    let next = DynamoStore::new(next_client_of(&scans, &client), "manifest".to_string());
+    let sent = Sent::default();
+    let next = DynamoStore::new(watched(&client, &sent), "manifest".to_string());
     next.acquire_lease(&lease_req("main", "run-2", NOW + 60, 600))
         .await
         .unwrap();
@@ -421,7 +399,7 @@ async fn a_released_lease_keeps_the_manifest_and_the_next_run_reads_half_price()
     };
     let loaded = next.load(NOW).await.unwrap();
     assert_eq!(torrents(&loaded), 100);
-    assert_eq!(*scans.0.lock().unwrap(), [false]);
+    assert_eq!(*sent.consistent_scans.lock().unwrap(), [false]);
     let mut changed = records[5].clone();
     if let sweeparr::state::Record::Torrent(t) = &mut changed {
         t.last_seen += 60;
@@ -437,7 +415,7 @@ async fn a_released_lease_keeps_the_manifest_and_the_next_run_reads_half_price()
     let item = raw_item(&client, "manifest", "lease#main").await.unwrap();
     assert!(!item.contains_key("packs"), "{item:?}");
 
-    let third = DynamoStore::new(next_client_of(&scans, &client), "manifest".to_string());
+    let third = DynamoStore::new(watched(&client, &sent), "manifest".to_string());
     third
         .acquire_lease(&lease_req("main", "run-3", NOW + 120, 600))
         .await
@@ -448,7 +426,7 @@ async fn a_released_lease_keeps_the_manifest_and_the_next_run_reads_half_price()
     assert!(!loaded.contains_key(&records[6].key()));
     assert!(!loaded.contains_key(&records[8].key()));
     assert_eq!(
-        *scans.0.lock().unwrap(),
+        *sent.consistent_scans.lock().unwrap(),
         [false, true],
         "no manifest: consistent"
     );
