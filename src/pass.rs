@@ -158,12 +158,17 @@ async fn leased_pass(
     }
     // Nothing after this reads the scan (torrent lists, file lists): free it before acting.
     drop(snapshot);
-    info!(
-        actions = plan.actions.len(),
-        deletions = plan.deletions(),
-        records = plan.records.len(),
-        "plan ready"
-    );
+    // A pass with nothing to do or record says so at debug only: "pass finished" follows.
+    if plan.actions.is_empty() && plan.records.is_empty() {
+        tracing::debug!("plan ready: nothing to do");
+    } else {
+        info!(
+            actions = plan.actions.len(),
+            deletions = plan.deletions(),
+            records = plan.records.len(),
+            "plan ready"
+        );
+    }
     crash::at(Point::AfterScan);
 
     if opts.dry_run {

@@ -5,7 +5,8 @@
 //! `lambda_e2e::steady_state_pass_writes_only_the_lease`).
 //!
 //! `SWEEPARR_FIGURES_BIN` names the binary to measure (a release build; default: the test
-//! build), `SWEEPARR_FIGURES_TORRENTS` the number of torrents (default 200).
+//! build), `SWEEPARR_FIGURES_TORRENTS` the number of torrents (default 200);
+//! `SWEEPARR_FIGURES_SHOW_LOGS=1` prints the last log lines after each steady pass.
 
 use crate::helpers;
 
@@ -157,6 +158,12 @@ async fn figures_steady_state_pass() {
         let s = emulator.invoke_file("scheduled.json").await.body;
         tokio::time::sleep(Duration::from_millis(100)).await;
         let log_bytes = f.logs().iter().map(|l| l.len() + 1).sum::<usize>() - logged_before;
+        if std::env::var_os("SWEEPARR_FIGURES_SHOW_LOGS").is_some() {
+            let lines = f.logs().len();
+            for line in &f.logs()[lines.saturating_sub(8)..] {
+                eprintln!("LOG {line}");
+            }
+        }
         assert_eq!(s["status"], "ok", "{s:#}");
         let calls = meter.calls();
         steady.push(json!({
