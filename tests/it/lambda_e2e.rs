@@ -276,13 +276,16 @@ async fn overlapping_invocations_on_one_table_act_once() {
     let (second_emulator, second) = start_function(&env).await;
     watch(&first_emulator, &first).await;
     let_stall().await;
-    // A slow Arr keeps the first pass holding its lease while the second one starts.
+    // A slow Arr keeps the first pass holding its lease (over 3 s) while the second one
+    // starts. The second starts 300 ms later: moto checks a condition and writes the item
+    // in two steps, so two conditional writes arriving in the same instant can both pass
+    // there (DynamoDB applies each atomically).
     w.arr("movies").set_delay(Some(Duration::from_millis(1500)));
 
-    let (a, b) = tokio::join!(
-        first_emulator.invoke_file("scheduled.json"),
-        second_emulator.invoke_file("scheduled.json")
-    );
+    let (a, b) = tokio::join!(first_emulator.invoke_file("scheduled.json"), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        second_emulator.invoke_file("scheduled.json").await
+    });
     let (a, b) = (summary(a, &first), summary(b, &second));
     let mut statuses = [a["status"].as_str().unwrap(), b["status"].as_str().unwrap()];
     statuses.sort_unstable();
