@@ -185,7 +185,14 @@ fn main() {
     );
     let mut decide_per_torrent = Vec::new();
     let mut notes = Vec::new();
-    for (instances, total) in SIZES {
+    // `BENCH_ONLY=<torrents>` (e.g. 100000) measures that row only, for profiling it.
+    let only: Option<usize> = std::env::var("BENCH_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for (instances, total) in SIZES
+        .into_iter()
+        .filter(|&(_, n)| only.is_none_or(|o| o == n))
+    {
         let (snapshot, records) = library::library(instances, total / instances, 42);
         let records = settled(&snapshot, records, &config, &scope);
         let n: usize = snapshot.instances.iter().map(|i| i.torrents.len()).sum();

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 /// Seconds since the Unix epoch.
 pub type Epoch = i64;
 
@@ -42,24 +44,69 @@ pub enum HexCase {
     Either,
 }
 
+/// The value of each byte as a hex digit of one case, 0xFF for any other byte.
+const fn hex_digits(lower: bool, upper: bool) -> [u8; 256] {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 16 {
+        let value = i as u8;
+        if i < 10 {
+            table[(b'0' + value) as usize] = value;
+        } else {
+            if lower {
+                table[(b'a' + value - 10) as usize] = value;
+            }
+            if upper {
+                table[(b'A' + value - 10) as usize] = value;
+            }
+        }
+        i += 1;
+    }
+    table
+}
+
+static LOWER_DIGITS: [u8; 256] = hex_digits(true, false);
+static UPPER_DIGITS: [u8; 256] = hex_digits(false, true);
+static EITHER_DIGITS: [u8; 256] = hex_digits(true, true);
+
 /// The 20 bytes of an info-hash written as exactly 40 hex digits of `case`; `None` for any
 /// other string, so two strings that pack are equal exactly when their bytes are.
 pub fn info_hash_bytes(hex: &str, case: HexCase) -> Option<[u8; 20]> {
-    let hex = hex.as_bytes();
-    if hex.len() != 40 {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' if case != HexCase::Upper => Some(c - b'a' + 10),
-        b'A'..=b'F' if case != HexCase::Lower => Some(c - b'A' + 10),
-        _ => None,
+    let hex: &[u8; 40] = hex.as_bytes().try_into().ok()?;
+    let digits = match case {
+        HexCase::Lower => &LOWER_DIGITS,
+        HexCase::Upper => &UPPER_DIGITS,
+        HexCase::Either => &EITHER_DIGITS,
     };
+    // Decoded without a branch per digit: a byte that is no digit sets high bits in `bad`.
     let mut out = [0; 20];
+    let mut bad = 0;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+        let (hi, lo) = (digits[pair[0] as usize], digits[pair[1] as usize]);
+        bad |= hi | lo;
+        *byte = (hi << 4) | lo;
     }
-    Some(out)
+    (bad & 0xF0 == 0).then_some(out)
+}
+
+/// A torrent's hash with its 20 bytes when it is 40 lower-case hex digits (as qBittorrent
+/// writes it), decoded once for every look-up of one torrent.
+#[derive(Debug, Clone, Copy)]
+pub struct HashKey<'a> {
+    /// The hash as given.
+    pub hash: &'a str,
+    /// [`info_hash_bytes`] of it, lower case.
+    pub packed: Option<[u8; 20]>,
+}
+
+impl<'a> HashKey<'a> {
+    /// Decodes `hash`.
+    pub fn new(hash: &'a str) -> Self {
+        HashKey {
+            hash,
+            packed: info_hash_bytes(hash, HexCase::Lower),
+        }
+    }
 }
 
 impl TorrentKey {
@@ -346,10 +393,11 @@ pub struct InstanceSnapshot {
     /// The version was read from the instance this pass (not taken from state): the next
     /// save remembers it.
     pub version_read: bool,
-    /// Tracker lists fetched for the torrents whose verdict needs them, by hash.
-    pub trackers: BTreeMap<String, Vec<Tracker>>,
+    /// Tracker lists fetched for the torrents whose verdict needs them, by hash (looked up
+    /// once or twice for every torrent of the instance: a hash map).
+    pub trackers: FxHashMap<String, Vec<Tracker>>,
     /// File lists fetched for torrents not checked before, by hash.
-    pub files: BTreeMap<String, Vec<TorrentFile>>,
+    pub files: FxHashMap<String, Vec<TorrentFile>>,
 }
 
 /// The kind of Arr.

@@ -8,7 +8,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{ArrSnapshot, HexCase, QueueDownload, Snapshot, info_hash_bytes};
+use crate::model::{ArrSnapshot, HashKey, HexCase, QueueDownload, Snapshot, info_hash_bytes};
 
 /// One Arr's queue and history, indexed for look-ups by torrent hash.
 pub(crate) struct ArrIndex<'a> {
@@ -51,22 +51,32 @@ impl<'a> ArrIndex<'a> {
         }
     }
 
-    /// The queue download of the torrent of `hash`, if the Arr holds it.
-    pub fn queued(&self, hash: &str) -> Option<&'a QueueDownload> {
-        match info_hash_bytes(hash, HexCase::Either) {
-            Some(key) => self.queue.get(&key).copied(),
-            None => self.arr.queue.get(&hash.to_ascii_uppercase()),
+    /// The queue download of the torrent of hash `key`, if the Arr holds it.
+    pub fn queued(&self, key: &HashKey<'_>) -> Option<&'a QueueDownload> {
+        match key
+            .packed
+            .or_else(|| info_hash_bytes(key.hash, HexCase::Either))
+        {
+            Some(packed) => self.queue.get(&packed).copied(),
+            None => self.arr.queue.get(&key.hash.to_ascii_uppercase()),
         }
     }
 
-    /// The history answer (holds an import event) about the torrent of `hash`, if asked.
-    pub fn history(&self, hash: &str) -> Option<bool> {
+    /// The history answer (holds an import event) about the torrent of hash `key`, if asked.
+    pub fn history(&self, key: &HashKey<'_>) -> Option<bool> {
         if self.arr.history.is_empty() {
             return None;
         }
-        match info_hash_bytes(hash, HexCase::Either) {
-            Some(key) => self.history.get(&key).copied(),
-            None => self.arr.history.get(&hash.to_ascii_uppercase()).copied(),
+        match key
+            .packed
+            .or_else(|| info_hash_bytes(key.hash, HexCase::Either))
+        {
+            Some(packed) => self.history.get(&packed).copied(),
+            None => self
+                .arr
+                .history
+                .get(&key.hash.to_ascii_uppercase())
+                .copied(),
         }
     }
 }
@@ -123,12 +133,14 @@ mod tests {
         for hash in &hashes {
             let id = hash.to_ascii_uppercase();
             assert_eq!(
-                index.queued(hash).map(|q| q.download_id.as_str()),
+                index
+                    .queued(&HashKey::new(hash))
+                    .map(|q| q.download_id.as_str()),
                 snapshot.queue.get(&id).map(|q| q.download_id.as_str()),
                 "{hash}"
             );
             assert_eq!(
-                index.history(hash),
+                index.history(&HashKey::new(hash)),
                 snapshot.history.get(&id).copied(),
                 "{hash}"
             );

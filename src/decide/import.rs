@@ -57,7 +57,7 @@ pub fn unfixable<'a>(messages: &'a [String], extra: &[String]) -> Option<&'a str
 }
 
 /// The import-related action of a complete torrent not yet known as imported.
-pub(crate) fn import_action(ctx: &Ctx<'_>) -> Option<Action> {
+pub(crate) fn import_action(ctx: &Ctx<'_, '_>) -> Option<Action> {
     let queued = ctx.queued?;
     let limit = ctx.arr_cfg.health.failed_import_after;
     if queued.import_problem()

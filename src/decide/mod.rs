@@ -33,10 +33,10 @@ pub use scope::{Scope, ScopeError};
 pub use select::{DetailRequests, details_needed};
 
 use crate::config::{ArrConfig, Config, PrivatePolicy};
-use crate::model::Epoch;
 use crate::model::{
     ArrHealth, ArrSnapshot, Connection, InstanceSnapshot, QueueDownload, Snapshot, Torrent,
 };
+use crate::model::{Epoch, HashKey};
 use crate::state::{InstanceTorrents, Record, State, TorrentRecord};
 use arr_index::ArrIndex;
 use health::HealthVerdict;
@@ -108,15 +108,19 @@ pub fn decide(
             shared: &shared,
             snapshot,
             arrs: &arrs,
+            config,
+            now,
         };
         // Which records a torrent of the instance has, by position in `records`.
         let mut seen = vec![false; records.map_or(0, InstanceTorrents::len)];
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
-            let prev = records.and_then(|r| r.find(&t.hash)).map(|(at, prev)| {
+            // The hash decoded once for the state's and the Arrs' look-ups.
+            let key = HashKey::new(&t.hash);
+            let prev = records.and_then(|r| r.find_key(&key)).map(|(at, prev)| {
                 seen[at] = true;
                 prev
             });
-            decide_torrent(&on, t, prev, config, now, &mut scratch, &mut plan);
+            decide_torrent(&on, t, &key, prev, &mut scratch, &mut plan);
         }
         // Records of torrents that left this (reachable) instance start their 30-day expiry.
         let mut gone: Vec<TorrentRecord> = records
@@ -169,25 +173,26 @@ fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) 
 }
 
 /// Where a torrent is: its instance, the instance's shared files, the whole scan, the
-/// indexed Arrs.
-struct On<'a> {
+/// indexed Arrs, the config and the time of the pass.
+struct On<'a, 's> {
     inst: &'a InstanceSnapshot,
-    shared: &'a shared::SharedFiles<'a>,
+    shared: &'a shared::SharedFiles<'s>,
     snapshot: &'a Snapshot,
     arrs: &'a [ArrIndex<'a>],
+    config: &'a Config,
+    now: Epoch,
 }
 
-/// Decides about `t`, whose record is `prev`, observing it into `rec`.
+/// Decides about `t` (of hash `key`), whose record is `prev`, observing it into `rec`.
 fn decide_torrent(
-    on: &On<'_>,
+    on: &On<'_, '_>,
     t: &Torrent,
+    key: &HashKey<'_>,
     prev: Option<&TorrentRecord>,
-    config: &Config,
-    now: Epoch,
     rec: &mut TorrentRecord,
     plan: &mut Plan,
 ) {
-    let (inst, snapshot) = (on.inst, on.snapshot);
+    let (inst, snapshot, config, now) = (on.inst, on.snapshot, on.config, on.now);
     let Some(managed) = Managed::find(config, snapshot, t) else {
         return;
     };
@@ -195,10 +200,10 @@ fn decide_torrent(
     let index = managed
         .snapshot
         .and_then(|a| on.arrs.iter().find(|i| std::ptr::eq(i.arr, a)));
-    let queued = index.and_then(|i| i.queued(&t.hash));
+    let queued = index.and_then(|i| i.queued(key));
     let facts = index.map(|i| ArrFacts {
         queued,
-        history_imported: i.history(&t.hash),
+        history_imported: i.history(key),
     });
     observe::observe_into(rec, prev, inst, t, facts, &arr_cfg.health, now);
     if inst.connection == Connection::Disconnected {
@@ -246,7 +251,8 @@ fn decide_torrent(
         rec.attention_since = attention.then(|| rec.attention_since.unwrap_or(now));
     }
 
-    if prev != Some(&*rec) {
+    // Identity is equal by construction (the record was found by it).
+    if prev.is_none_or(|p| !p.same_memory(rec)) {
         let mut rec = rec.clone();
         rec.last_seen = now;
         plan.records.push(Record::Torrent(Box::new(rec)));
@@ -254,10 +260,10 @@ fn decide_torrent(
 }
 
 /// Everything one torrent's rules look at.
-pub(crate) struct Ctx<'a> {
+pub(crate) struct Ctx<'a, 's> {
     pub inst: &'a InstanceSnapshot,
     /// Which content paths of the instance more than one torrent uses.
-    pub shared: &'a shared::SharedFiles<'a>,
+    pub shared: &'a shared::SharedFiles<'s>,
     pub t: &'a Torrent,
     pub rec: &'a TorrentRecord,
     pub arr: &'a ArrSnapshot,
@@ -268,7 +274,7 @@ pub(crate) struct Ctx<'a> {
     pub now: Epoch,
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     pub fn action(&self, kind: ActionKind, reason: String, op: Op) -> Action {
         Action {
             kind,
@@ -402,7 +408,7 @@ impl Ctx<'_> {
 }
 
 /// The one primary action (fail, recheck, import or remove) of a torrent, if any.
-fn primary_action(ctx: &Ctx<'_>) -> Option<Action> {
+fn primary_action(ctx: &Ctx<'_, '_>) -> Option<Action> {
     let (t, rec) = (ctx.t, ctx.rec);
     // An imported torrent is never failed: that would blocklist a release the Arr already
     // imported. It is only cleaned up once complete and seeded.
@@ -445,14 +451,14 @@ fn primary_action(ctx: &Ctx<'_>) -> Option<Action> {
     import::import_action(ctx)
 }
 
-fn health_action(ctx: &Ctx<'_>, v: HealthVerdict) -> Action {
+fn health_action(ctx: &Ctx<'_, '_>, v: HealthVerdict) -> Action {
     match v {
         HealthVerdict::Fail(reason) => ctx.fail(reason),
         HealthVerdict::Recheck(reason) => ctx.action(ActionKind::Recheck, reason, Op::Recheck),
     }
 }
 
-fn cleanup_action(ctx: &Ctx<'_>) -> Option<Action> {
+fn cleanup_action(ctx: &Ctx<'_, '_>) -> Option<Action> {
     let seeding = &ctx.arr_cfg.seeding;
     let (goal, rule) = cleanup::goal_for(seeding, ctx.rec.tracker_host.as_deref());
     if ctx.arr_cfg.health.remove_unregistered

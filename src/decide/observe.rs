@@ -43,7 +43,14 @@ pub fn observe_into(
     now: Epoch,
 ) {
     match previous {
-        Some(r) => rec.clone_from(r),
+        // The previous record was found by this torrent's identity: the identity is copied
+        // from the torrent and its instance (at hand), the memory from the record.
+        Some(r) => {
+            debug_assert!(r.instance == inst.name && r.hash == t.hash);
+            rec.instance.clone_from(&inst.name);
+            rec.hash.clone_from(&t.hash);
+            rec.copy_memory(r);
+        }
         None => {
             // First sight starts every clock now: qBittorrent's `last_activity` ages while a
             // torrent is queued or stopped, so it says nothing of how long it stalled.
@@ -103,7 +110,8 @@ pub fn observe_into(
             .map(str::to_string);
     }
 
-    if let Some(list) = inst.trackers.get(&t.hash) {
+    let trackers = inst.trackers.get(&t.hash);
+    if let Some(list) = trackers {
         rec.trackers_checked_at = Some(now);
         rec.trackers_failing = list.iter().any(crate::model::Tracker::is_failing);
         rec.unregistered = super::health::unregistered_message(list).map(str::to_string);
@@ -114,10 +122,7 @@ pub fn observe_into(
     }
     if rec.tracker_host.is_none() {
         let url = if t.tracker.is_empty() {
-            inst.trackers
-                .get(&t.hash)
-                .and_then(|ts| ts.first())
-                .map(|tr| tr.url.as_str())
+            trackers.and_then(|ts| ts.first()).map(|tr| tr.url.as_str())
         } else {
             Some(t.tracker.as_str())
         };

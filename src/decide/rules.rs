@@ -193,12 +193,12 @@ pub fn apply(
 }
 
 /// The torrent a rule acts on.
-struct Target<'a> {
+struct Target<'a, 's> {
     instance: &'a str,
     t: &'a Torrent,
     arr: Option<&'a str>,
     /// The shared files of its instance.
-    shared: &'a SharedFiles<'a>,
+    shared: &'a SharedFiles<'s>,
 }
 
 /// The shared-files index of `inst`, built once per instance.
@@ -211,7 +211,7 @@ fn shared_of<'a, 'b>(
         .or_insert_with(|| SharedFiles::new(&inst.torrents))
 }
 
-impl Target<'_> {
+impl Target<'_, '_> {
     fn action(&self, kind: ActionKind, reason: String, op: Op) -> Action {
         Action {
             kind,
@@ -231,7 +231,7 @@ fn because(rule: &str, action: &RuleAction) -> String {
 }
 
 /// One torrent's matched actions, in rule order, made into at most one action per kind.
-fn combine(target: &Target<'_>, matched: &[(&str, &RuleAction)]) -> Vec<Action> {
+fn combine(target: &Target<'_, '_>, matched: &[(&str, &RuleAction)]) -> Vec<Action> {
     let t = target.t;
     if let Some((rule, a @ RuleAction::Delete { files })) = matched
         .iter()

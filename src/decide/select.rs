@@ -8,7 +8,7 @@ use super::Managed;
 use super::arr_index::ArrIndex;
 use super::scope::Scope;
 use crate::config::{Config, PrivatePolicy};
-use crate::model::{Epoch, Snapshot, Status, TrackedState};
+use crate::model::{Epoch, HashKey, Snapshot, Status, TrackedState};
 use crate::state::State;
 
 /// Seconds between two history look-ups of one torrent.
@@ -114,11 +114,12 @@ pub fn details_needed(
                 continue;
             }
             let Some(arr) = m.snapshot else { continue };
-            let prev = records.and_then(|r| r.get(&t.hash));
+            let key = HashKey::new(&t.hash);
+            let prev = records.and_then(|r| r.find_key(&key)).map(|(_, r)| r);
             let queued = arrs
                 .iter()
                 .find(|i| std::ptr::eq(i.arr, arr))
-                .and_then(|i| i.queued(&t.hash));
+                .and_then(|i| i.queued(&key));
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == TrackedState::Imported);
             let health = &m.config.health;

@@ -5,19 +5,24 @@
 //! other (a single file inside another torrent's folder, a folder holding another torrent's
 //! data, or a multi-file torrent without a root folder whose content path is the save folder).
 
+use std::cell::OnceCell;
+
 use rustc_hash::FxHashMap;
 
 use crate::model::Torrent;
 
 /// The content paths of one instance's torrents, to ask which other torrent uses files of a
-/// given one.
+/// given one. Indexed on the first question: a pass that deletes nothing never builds it.
 #[derive(Debug, Default)]
 pub struct SharedFiles<'a> {
-    index: Index<'a>,
+    torrents: &'a [Torrent],
+    index: OnceCell<Index<'a>>,
 }
 
-/// (content path without trailing separator, hash, name); ordered as tuples, the first of
-/// the torrents matching a question in that order answers it.
+/// (hash, content path without trailing separator, name); ordered as tuples, the first of
+/// the torrents matching a question in that order answers it. The hash comes first: two
+/// hashes nearly always differ in their first bytes, while the paths under one folder share
+/// a long prefix.
 type Entry<'a> = (&'a str, &'a str, &'a str);
 
 /// The first entry of a group, and the first whose hash differs from that one's: whatever
@@ -38,18 +43,18 @@ impl<'a> FirstTwo<'a> {
 
     fn offer(&mut self, e: Entry<'a>) {
         if e < self.first {
-            if e.1 != self.first.1 {
+            if e.0 != self.first.0 {
                 self.other = Some(self.first);
             }
             self.first = e;
-        } else if e.1 != self.first.1 && self.other.is_none_or(|o| e < o) {
+        } else if e.0 != self.first.0 && self.other.is_none_or(|o| e < o) {
             self.other = Some(e);
         }
     }
 
     /// The name of the first entry whose hash is not `hash`.
     fn not(&self, hash: &str) -> Option<&'a str> {
-        if self.first.1 != hash {
+        if self.first.0 != hash {
             Some(self.first.2)
         } else {
             self.other.map(|o| o.2)
@@ -60,10 +65,15 @@ impl<'a> FirstTwo<'a> {
 /// The torrents by content path, and by each folder holding their content with the
 /// separator after it: a hash look-up per question, and building it reads each path once
 /// (sorting the paths cost more than the rest of a pass's work on them).
+/// A folder and the separator after it.
+type Folder<'a> = (&'a str, u8);
+
 #[derive(Debug, Default)]
 struct Index<'a> {
     by_path: FxHashMap<&'a str, FirstTwo<'a>>,
-    by_folder: FxHashMap<(&'a str, u8), FirstTwo<'a>>,
+    /// Positions in `folders`.
+    by_folder: FxHashMap<Folder<'a>, usize>,
+    folders: Vec<FirstTwo<'a>>,
 }
 
 /// A path without trailing separators.
@@ -77,29 +87,71 @@ fn is_separator(c: u8) -> bool {
 
 impl<'a> Index<'a> {
     fn new(torrents: &'a [Torrent]) -> Self {
-        let mut index = Index::default();
+        // Most torrents have a path of their own and sit in a few folders.
+        let mut by_path = FxHashMap::with_capacity_and_hasher(torrents.len(), Default::default());
+        let mut by_folder = FxHashMap::default();
+        let mut folders = Vec::new();
+        // The folders holding a path are those of its parent (the path up to its last
+        // separator, and that separator): the torrents of one save folder share them, so
+        // they are looked up once per parent. `slots` holds them, by parent.
+        let mut chains: FxHashMap<Folder<'a>, (usize, usize)> = FxHashMap::default();
+        let mut slots: Vec<usize> = Vec::new();
+        let mut last: Option<(Folder<'a>, (usize, usize))> = None;
         for t in torrents {
             let path = trimmed(&t.content_path);
             if path.is_empty() {
                 continue;
             }
-            let e = (path, t.hash.as_str(), t.name.as_str());
-            index
-                .by_path
+            let e = (t.hash.as_str(), path, t.name.as_str());
+            by_path
                 .entry(path)
-                .and_modify(|f| f.offer(e))
+                .and_modify(|f: &mut FirstTwo<'a>| f.offer(e))
                 .or_insert_with(|| FirstTwo::new(e));
-            for (i, &c) in path.as_bytes().iter().enumerate().skip(1) {
-                if is_separator(c) {
-                    index
-                        .by_folder
-                        .entry((&path[..i], c))
-                        .and_modify(|f| f.offer(e))
-                        .or_insert_with(|| FirstTwo::new(e));
+            let Some(cut) = path
+                .as_bytes()
+                .iter()
+                .rposition(|&c| is_separator(c))
+                .filter(|&i| i > 0)
+            else {
+                continue;
+            };
+            let parent = (&path[..cut], path.as_bytes()[cut]);
+            let range = match last {
+                Some((key, range)) if key == parent => range,
+                _ => {
+                    let range = *chains.entry(parent).or_insert_with(|| {
+                        let start = slots.len();
+                        for (i, &c) in path.as_bytes()[..=cut].iter().enumerate().skip(1) {
+                            if is_separator(c) {
+                                let slot = *by_folder.entry((&path[..i], c)).or_insert_with(|| {
+                                    folders.push(FirstTwo::new(e));
+                                    folders.len() - 1
+                                });
+                                slots.push(slot);
+                            }
+                        }
+                        (start, slots.len())
+                    });
+                    last = Some((parent, range));
+                    range
                 }
+            };
+            for &slot in &slots[range.0..range.1] {
+                folders[slot].offer(e);
             }
         }
-        index
+        Index {
+            by_path,
+            by_folder,
+            folders,
+        }
+    }
+
+    /// The torrents inside `folder` (whose content path starts with it and `sep`).
+    fn inside(&self, folder: &str, sep: u8) -> Option<&FirstTwo<'a>> {
+        self.by_folder
+            .get(&(folder, sep))
+            .map(|&i| &self.folders[i])
     }
 }
 
@@ -107,7 +159,8 @@ impl<'a> SharedFiles<'a> {
     /// Indexes the torrents of one instance.
     pub fn new(torrents: &'a [Torrent]) -> Self {
         SharedFiles {
-            index: Index::new(torrents),
+            torrents,
+            index: OnceCell::new(),
         }
     }
 
@@ -117,7 +170,7 @@ impl<'a> SharedFiles<'a> {
         if path.is_empty() {
             return None;
         }
-        let index = &self.index;
+        let index = self.index.get_or_init(|| Index::new(self.torrents));
         // The same path.
         if let Some(name) = index.by_path.get(path).and_then(|f| f.not(hash)) {
             return Some(name);
@@ -132,7 +185,7 @@ impl<'a> SharedFiles<'a> {
         }
         // A torrent inside this one's folder.
         for sep in [b'/', b'\\'] {
-            if let Some(name) = index.by_folder.get(&(path, sep)).and_then(|f| f.not(hash)) {
+            if let Some(name) = index.inside(path, sep).and_then(|f| f.not(hash)) {
                 return Some(name);
             }
         }
@@ -185,11 +238,13 @@ mod tests {
         let mut all = torrents;
         all.push(t("h", "Loose files", "/dl"));
         let shared = SharedFiles::new(&all);
-        assert_eq!(shared.with("h", "/dl"), Some("Alone"));
+        // Of the torrents inside it, the first by hash.
+        assert_eq!(shared.with("h", "/dl"), Some("Movie"));
         assert_eq!(shared.with("e", "/dl/Alone.mkv"), Some("Loose files"));
     }
 
-    /// The index before it was one: the paths sorted, each question a binary search.
+    /// The index before it was one: the paths sorted, each question a binary search, the
+    /// first match in (hash, path, name) order answering it.
     fn sorted_answer(torrents: &[Torrent], hash: &str, content_path: &str) -> Option<String> {
         let mut paths: Vec<(&str, &str, &str)> = torrents
             .iter()
@@ -201,13 +256,15 @@ mod tests {
         if path.is_empty() {
             return None;
         }
+        let first = |matching: &mut dyn Iterator<Item = &(&str, &str, &str)>| {
+            matching
+                .filter(|(_, h, _)| *h != hash)
+                .min_by_key(|(p, h, name)| (*h, *p, *name))
+                .map(|(_, _, name)| name.to_string())
+        };
         let other = |p: &str| {
             let start = paths.partition_point(|(q, _, _)| *q < p);
-            paths[start..]
-                .iter()
-                .take_while(|(q, _, _)| *q == p)
-                .find(|(_, h, _)| *h != hash)
-                .map(|(_, _, name)| name.to_string())
+            first(&mut paths[start..].iter().take_while(|(q, _, _)| *q == p))
         };
         if let Some(name) = other(path) {
             return Some(name);
@@ -223,12 +280,11 @@ mod tests {
         for sep in ['/', '\\'] {
             let prefix = format!("{path}{sep}");
             let start = paths.partition_point(|(q, _, _)| *q < prefix.as_str());
-            if let Some((_, _, name)) = paths[start..]
+            let inside = &mut paths[start..]
                 .iter()
-                .take_while(|(q, _, _)| q.starts_with(&prefix))
-                .find(|(_, h, _)| *h != hash)
-            {
-                return Some(name.to_string());
+                .take_while(|(q, _, _)| q.starts_with(&prefix));
+            if let Some(name) = first(inside) {
+                return Some(name);
             }
         }
         None

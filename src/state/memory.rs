@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{HexCase, info_hash_bytes};
+use crate::model::{HashKey, HexCase, info_hash_bytes};
 
 use super::Records;
 use super::record::{InstanceRecord, OutageRecord, Record, SearchRecord, TorrentRecord};
@@ -141,9 +141,14 @@ impl InstanceTorrents {
     /// The record of torrent `hash` and its position in [`InstanceTorrents::iter`], for a
     /// caller that marks which records it has seen.
     pub fn find(&self, hash: &str) -> Option<(usize, &TorrentRecord)> {
-        let at = match packed(hash) {
-            Some(key) => self.packed.get(&key),
-            None => self.other.get(hash),
+        self.find_key(&HashKey::new(hash))
+    }
+
+    /// [`InstanceTorrents::find`] with the hash already decoded.
+    pub fn find_key(&self, key: &HashKey<'_>) -> Option<(usize, &TorrentRecord)> {
+        let at = match &key.packed {
+            Some(packed) => self.packed.get(packed),
+            None => self.other.get(key.hash),
         }
         .copied()?;
         Some((at, &self.records[at]))

@@ -134,9 +134,8 @@ fn is_zero(v: &u64) -> bool {
 }
 
 /// Written out to give `clone_from` that reuses the strings of the record it overwrites: the
-/// decision copies every torrent's record into one scratch record to observe it, so a pass
-/// allocates only for the records it changes. The destructuring makes a new field a compile
-/// error here until it is copied too.
+/// decision observes every torrent into one scratch record, so a pass allocates only for the
+/// records it changes.
 impl Clone for TorrentRecord {
     fn clone(&self) -> Self {
         let mut copy = TorrentRecord::default();
@@ -145,10 +144,23 @@ impl Clone for TorrentRecord {
     }
 
     fn clone_from(&mut self, source: &Self) {
+        self.instance.clone_from(&source.instance);
+        self.hash.clone_from(&source.hash);
+        self.name.clone_from(&source.name);
+        self.copy_memory(source);
+    }
+}
+
+impl TorrentRecord {
+    /// Copies what `source` remembers of its torrent: every field but the identity
+    /// (`instance`, `hash`) and the `name`, which the decision takes from the torrent it
+    /// observes. The destructuring makes a new field a compile error here until it is
+    /// copied too.
+    pub fn copy_memory(&mut self, source: &Self) {
         let TorrentRecord {
-            instance,
-            hash,
-            name,
+            instance: _,
+            hash: _,
+            name: _,
             first_seen,
             last_seen,
             completed,
@@ -178,9 +190,6 @@ impl Clone for TorrentRecord {
             gone_since,
             expires_at,
         } = source;
-        self.instance.clone_from(instance);
-        self.hash.clone_from(hash);
-        self.name.clone_from(name);
         self.first_seen = *first_seen;
         self.last_seen = *last_seen;
         self.completed = *completed;
@@ -209,6 +218,74 @@ impl Clone for TorrentRecord {
         self.removed_at = *removed_at;
         self.gone_since = *gone_since;
         self.expires_at = *expires_at;
+    }
+
+    /// True when both records hold the same `name` and memory ([`Self::copy_memory`]),
+    /// whatever their identity: the decision compares a torrent's observation with the
+    /// record it found by that torrent's identity.
+    pub fn same_memory(&self, other: &Self) -> bool {
+        let TorrentRecord {
+            instance: _,
+            hash: _,
+            name,
+            first_seen,
+            last_seen,
+            completed,
+            progress_at,
+            stalled_since,
+            eta_over_since,
+            downloading_since,
+            downloading_from,
+            unavailable_since,
+            import_problem_since,
+            absent_from_queue_since,
+            import_sent_at,
+            imported_at,
+            history_checked_at,
+            files_checked,
+            blocked_file,
+            attention_since,
+            rechecked_at,
+            trackers_checked_at,
+            trackers_failing,
+            unregistered,
+            tracker_host,
+            intent,
+            private,
+            failed_kept_at,
+            removed_at,
+            gone_since,
+            expires_at,
+        } = self;
+        *first_seen == other.first_seen
+            && *last_seen == other.last_seen
+            && *completed == other.completed
+            && *progress_at == other.progress_at
+            && *stalled_since == other.stalled_since
+            && *eta_over_since == other.eta_over_since
+            && *downloading_since == other.downloading_since
+            && *downloading_from == other.downloading_from
+            && *unavailable_since == other.unavailable_since
+            && *import_problem_since == other.import_problem_since
+            && *absent_from_queue_since == other.absent_from_queue_since
+            && *import_sent_at == other.import_sent_at
+            && *imported_at == other.imported_at
+            && *history_checked_at == other.history_checked_at
+            && *files_checked == other.files_checked
+            && *blocked_file == other.blocked_file
+            && *attention_since == other.attention_since
+            && *rechecked_at == other.rechecked_at
+            && *trackers_checked_at == other.trackers_checked_at
+            && *trackers_failing == other.trackers_failing
+            && *unregistered == other.unregistered
+            && *tracker_host == other.tracker_host
+            && *intent == other.intent
+            && *private == other.private
+            && *failed_kept_at == other.failed_kept_at
+            && *removed_at == other.removed_at
+            && *gone_since == other.gone_since
+            && *expires_at == other.expires_at
+            && *name == other.name
     }
 }
 
@@ -436,6 +513,53 @@ mod tests {
         assert_eq!(used, full);
         used.clone_from(&TorrentRecord::default());
         assert_eq!(used, TorrentRecord::default());
+    }
+
+    #[test]
+    fn the_memory_of_a_record_is_every_field_but_its_identity() {
+        let json = serde_json::json!({
+            "instance": "main", "hash": "ab", "name": "Some.Movie", "first_seen": 1,
+            "last_seen": 2, "completed": 3, "progress_at": 4, "stalled_since": 5,
+            "eta_over_since": 6, "downloading_since": 7, "downloading_from": 8,
+            "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
+            "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
+            "files_checked": true, "blocked_file": "x.exe", "attention_since": 15,
+            "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
+            "unregistered": "Unregistered torrent", "tracker_host": "t.example",
+            "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,
+            "failed_kept_at": 19, "removed_at": 20, "gone_since": 21, "expires_at": 22
+        });
+        let full: TorrentRecord = serde_json::from_value(json.clone()).unwrap();
+        // Every field but the identity is memory: one of another value is a difference.
+        for (field, value) in json.as_object().unwrap() {
+            let changed = match value {
+                serde_json::Value::Number(n) => serde_json::json!(n.as_i64().unwrap() + 100),
+                serde_json::Value::Bool(b) => serde_json::json!(!b),
+                serde_json::Value::String(text) => serde_json::json!(format!("{text}x")),
+                _ => serde_json::json!({"action": "fail", "at": 18, "run_id": "r"}),
+            };
+            let mut one_changed = json.clone();
+            one_changed[field] = changed;
+            let other: TorrentRecord = serde_json::from_value(one_changed).unwrap();
+            let identity = field == "instance" || field == "hash";
+            assert_eq!(full.same_memory(&other), identity, "{field}");
+        }
+        // Copying the memory leaves the identity and the name as they were.
+        let mut used = TorrentRecord {
+            instance: "other".into(),
+            hash: "cd".into(),
+            name: "Another.Name".into(),
+            ..Default::default()
+        };
+        used.copy_memory(&full);
+        assert_eq!(
+            (used.instance.as_str(), used.hash.as_str()),
+            ("other", "cd")
+        );
+        assert_eq!(used.name, "Another.Name");
+        used.name = full.name.clone();
+        assert!(used.same_memory(&full));
+        assert_ne!(used, full);
     }
 
     #[test]
