@@ -57,6 +57,12 @@ impl Clients {
     pub fn begin_pass(&self, state: &State) {
         for (name, q) in &self.qbit {
             q.begin_pass();
+            q.expect_torrents(
+                state
+                    .torrents_of(name)
+                    .filter(|r| r.gone_since.is_none())
+                    .count(),
+            );
             if q.server_info().is_none()
                 && let Some(rec) = state.instance(name)
                 && let Some(info) = ServerInfo::new(&rec.version, &rec.api_version)

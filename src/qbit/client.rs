@@ -3,7 +3,7 @@
 //! remembered from earlier passes, and the typed API calls.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -15,6 +15,9 @@ use super::maindata::{MainData, MainDataReader};
 use super::wire;
 use crate::config::{QbitConfig, Secret};
 use crate::model::{ApiGeneration, TorrentFile, Tracker};
+
+/// The most torrents a list is made room for before it is read.
+const MAX_EXPECTED_TORRENTS: usize = 1_000_000;
 
 /// The version of a server: read by `connect` / [`QbitClient::read_version`], or
 /// remembered from an earlier pass ([`QbitClient::remember`]).
@@ -104,6 +107,8 @@ pub struct QbitClient {
     server: Mutex<Option<ServerInfo>>,
     /// The version was read from the server (not remembered) since the pass began.
     version_read: Mutex<bool>,
+    /// Torrents the instance is expected to list (those the state knows on it).
+    expected_torrents: AtomicUsize,
     /// Counts successful logins; serialises re-logins of concurrent calls.
     session: tokio::sync::Mutex<u64>,
 }
@@ -167,6 +172,7 @@ impl QbitClient {
             refused: Mutex::new(None),
             server: Mutex::new(None),
             version_read: Mutex::new(false),
+            expected_torrents: AtomicUsize::new(0),
             session: tokio::sync::Mutex::new(0),
         })
     }
@@ -186,6 +192,17 @@ impl QbitClient {
     pub fn begin_pass(&self) {
         *self.refused.lock().expect("refusal lock") = None;
         *self.version_read.lock().expect("version lock") = false;
+    }
+
+    /// How many torrents the state knows on the instance: the list is made room for them
+    /// and a quarter more (torrents of categories no Arr owns have no record) at once,
+    /// instead of growing to that size by doubling and copying.
+    pub fn expect_torrents(&self, records: usize) {
+        // A state far larger than any instance is no reason to reserve without bound.
+        let room = records
+            .saturating_add(records / 4)
+            .min(MAX_EXPECTED_TORRENTS);
+        self.expected_torrents.store(room, Ordering::Relaxed);
     }
 
     /// Takes a version remembered from an earlier pass, so that this pass needs not read it.
@@ -255,7 +272,8 @@ impl QbitClient {
             let body = self.read_body(ENDPOINT, response).await?;
             return Err(self.http_error(ENDPOINT, status, &body));
         }
-        let mut reader = MainDataReader::default();
+        let mut reader =
+            MainDataReader::with_capacity(self.expected_torrents.load(Ordering::Relaxed));
         let mut bytes = 0usize;
         while let Some(piece) = response
             .chunk()

@@ -109,6 +109,13 @@ struct ServerState {
 }
 
 impl MainDataReader {
+    /// A reader whose list has room for `torrents` torrents from the start.
+    pub fn with_capacity(torrents: usize) -> Self {
+        let mut reader = MainDataReader::default();
+        reader.out.torrents.reserve_exact(torrents);
+        reader
+    }
+
     /// Takes the next piece of the reply. An error is final: the reply is not a maindata
     /// object.
     pub fn feed(&mut self, piece: &[u8]) -> Result<(), String> {
@@ -345,6 +352,24 @@ mod tests {
                 r.feed(piece).unwrap();
             }
             assert_eq!(r.finish().unwrap(), whole, "pieces of {size}");
+        }
+    }
+
+    #[test]
+    fn a_list_made_room_for_reads_every_torrent_and_keeps_no_spare_room() {
+        let reply = |n: usize| {
+            let torrents: Vec<String> = (0..n)
+                .map(|i| format!("\"{i:040x}\":{{\"state\":\"uploading\"}}"))
+                .collect();
+            format!("{{\"torrents\":{{{}}}}}", torrents.join(","))
+        };
+        for (expected, listed) in [(0, 300), (1_000, 1_000), (1_000, 1_100), (5_000, 1_000)] {
+            let mut r = MainDataReader::with_capacity(expected);
+            r.feed(reply(listed).as_bytes()).unwrap();
+            let m = r.finish().unwrap();
+            assert_eq!(m.torrents.len(), listed);
+            assert_eq!(m.torrents[listed - 1].hash, format!("{:040x}", listed - 1));
+            assert_eq!(m.torrents.capacity(), listed, "{expected} expected");
         }
     }
 

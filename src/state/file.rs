@@ -160,20 +160,19 @@ impl Inner {
     fn load(&self, now: Epoch) -> Result<Records, StoreError> {
         let mut records = Records::new();
         let mut expired = Vec::new();
-        for (key, bytes) in self.db.read_all()? {
-            match serde_json::from_slice::<Record>(&bytes) {
+        self.db
+            .read_all(|key, bytes| match serde_json::from_slice::<Record>(bytes) {
                 Ok(record) if record.expires_at().is_some_and(|at| at <= now) => {
-                    expired.push(key);
+                    expired.push(key.to_string());
                 }
                 Ok(record) => {
-                    records.insert(key, record);
+                    records.insert(key.to_string(), record);
                 }
                 Err(e) => {
                     tracing::warn!(key = %key, path = %self.db.path().display(), error = %e,
                         "skipping unreadable state record");
                 }
-            }
-        }
+            })?;
         *self.expired.lock().unwrap_or_else(|p| p.into_inner()) = expired;
         Ok(records)
     }

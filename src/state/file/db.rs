@@ -94,26 +94,27 @@ impl DbFile {
         }
     }
 
-    /// Every stored (key, value).
-    pub(super) fn read_all(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    /// Every stored (key, value), handed to `row` in key order.
+    pub(super) fn read_all(&self, mut row: impl FnMut(&str, &[u8])) -> Result<(), StoreError> {
         let Some(db) = self.open_readable()? else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let txn = db
             .begin_read()
             .map_err(|e| self.unavailable("cannot read", e))?;
         let table = match txn.open_table(RECORDS) {
             Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(TableError::TableDoesNotExist(_)) => return Ok(()),
             Err(e) => return Err(self.unavailable("cannot open table records", e)),
         };
         let read = |e: StorageError| self.unavailable("cannot read table records", e);
-        let mut rows = Vec::new();
-        for row in table.iter().map_err(read)? {
-            let (k, v) = row.map_err(read)?;
-            rows.push((k.value().to_string(), v.value().to_vec()));
+        // Each row handed over as it is read: the stored bytes of a large state are never
+        // all held at once.
+        for r in table.iter().map_err(read)? {
+            let (k, v) = r.map_err(read)?;
+            row(k.value(), v.value());
         }
-        Ok(rows)
+        Ok(())
     }
 
     /// The stored value of one key.
