@@ -11,7 +11,7 @@ EVENT ?= events/dry-run.json
 # Extra `sam deploy` arguments, e.g. SAM_ARGS='--parameter-overrides ScheduleRate="rate(10 minutes)"'.
 SAM_ARGS ?=
 
-.PHONY: all build test demo fixtures run check-config lint lint-infra fmt bench fuzz cloud-figures setup clean lambda invoke deploy
+.PHONY: all build test demo fixtures run check-config lint lint-infra fmt bench bench-100k fuzz cloud-figures setup clean lambda invoke deploy
 
 all: build
 
@@ -136,6 +136,11 @@ bench:
 	$(CARGO) bench --bench decide
 	$(CARGO) build --release --quiet --bin sweeparr
 	$(CARGO) run --release --quiet --example bench_pass
+
+## The 100,000-torrent world (5 instances) of the pass bench alone: a few minutes.
+bench-100k:
+	$(CARGO) build --release --quiet --bin sweeparr
+	BENCH_ONLY="5 x 20,000" $(CARGO) run --release --quiet --example bench_pass
 
 clean:
 	$(CARGO) clean
