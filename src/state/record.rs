@@ -151,16 +151,14 @@ impl Clone for TorrentRecord {
     }
 }
 
-impl TorrentRecord {
-    /// Copies what `source` remembers of its torrent: every field but the identity
-    /// (`instance`, `hash`) and the `name`, which the decision takes from the torrent it
-    /// observes. The destructuring makes a new field a compile error here until it is
-    /// copied too.
-    pub fn copy_memory(&mut self, source: &Self) {
-        let TorrentRecord {
-            instance: _,
-            hash: _,
-            name: _,
+/// Calls `$then!($args; <fields>)` with the fields of a torrent record's memory: every field
+/// but the identity (`instance`, `hash`) and the `name`. [`TorrentRecord::copy_memory`] and
+/// [`TorrentRecord::same_memory`] destructure records whole with it, so a new field is a
+/// compile error there until it is listed here.
+macro_rules! with_memory_fields {
+    ($then:ident!($($args:tt)*)) => {
+        $then!(
+            $($args)*;
             first_seen,
             last_seen,
             completed,
@@ -188,104 +186,52 @@ impl TorrentRecord {
             failed_kept_at,
             removed_at,
             gone_since,
-            expires_at,
-        } = source;
-        self.first_seen = *first_seen;
-        self.last_seen = *last_seen;
-        self.completed = *completed;
-        self.progress_at = *progress_at;
-        self.stalled_since = *stalled_since;
-        self.eta_over_since = *eta_over_since;
-        self.downloading_since = *downloading_since;
-        self.downloading_from = *downloading_from;
-        self.unavailable_since = *unavailable_since;
-        self.import_problem_since = *import_problem_since;
-        self.absent_from_queue_since = *absent_from_queue_since;
-        self.import_sent_at = *import_sent_at;
-        self.imported_at = *imported_at;
-        self.history_checked_at = *history_checked_at;
-        self.files_checked = *files_checked;
-        self.blocked_file.clone_from(blocked_file);
-        self.attention_since = *attention_since;
-        self.rechecked_at = *rechecked_at;
-        self.trackers_checked_at = *trackers_checked_at;
-        self.trackers_failing = *trackers_failing;
-        self.unregistered.clone_from(unregistered);
-        self.tracker_host.clone_from(tracker_host);
-        self.intent.clone_from(intent);
-        self.private = *private;
-        self.failed_kept_at = *failed_kept_at;
-        self.removed_at = *removed_at;
-        self.gone_since = *gone_since;
-        self.expires_at = *expires_at;
+            expires_at
+        )
+    };
+}
+
+/// Copies the memory fields of `$source` into `$target`.
+macro_rules! copy_fields {
+    ($target:ident, $source:ident; $($field:ident),*) => {{
+        let TorrentRecord {
+            instance: _,
+            hash: _,
+            name: _,
+            $($field),*
+        } = $source;
+        $($target.$field.clone_from($field);)*
+    }};
+}
+
+/// True when the memory fields of `$a` and `$b` are equal.
+macro_rules! same_fields {
+    ($a:ident, $b:ident; $($field:ident),*) => {{
+        let TorrentRecord {
+            instance: _,
+            hash: _,
+            name: _,
+            $($field),*
+        } = $a;
+        true $(&& *$field == $b.$field)*
+    }};
+}
+
+impl TorrentRecord {
+    /// Copies what `source` remembers of its torrent: every field but the identity
+    /// (`instance`, `hash`) and the `name`, which the decision takes from the torrent it
+    /// observes.
+    pub fn copy_memory(&mut self, source: &Self) {
+        let target = self;
+        with_memory_fields!(copy_fields!(target, source));
     }
 
     /// True when both records hold the same `name` and memory ([`Self::copy_memory`]),
     /// whatever their identity: the decision compares a torrent's observation with the
     /// record it found by that torrent's identity.
     pub fn same_memory(&self, other: &Self) -> bool {
-        let TorrentRecord {
-            instance: _,
-            hash: _,
-            name,
-            first_seen,
-            last_seen,
-            completed,
-            progress_at,
-            stalled_since,
-            eta_over_since,
-            downloading_since,
-            downloading_from,
-            unavailable_since,
-            import_problem_since,
-            absent_from_queue_since,
-            import_sent_at,
-            imported_at,
-            history_checked_at,
-            files_checked,
-            blocked_file,
-            attention_since,
-            rechecked_at,
-            trackers_checked_at,
-            trackers_failing,
-            unregistered,
-            tracker_host,
-            intent,
-            private,
-            failed_kept_at,
-            removed_at,
-            gone_since,
-            expires_at,
-        } = self;
-        *first_seen == other.first_seen
-            && *last_seen == other.last_seen
-            && *completed == other.completed
-            && *progress_at == other.progress_at
-            && *stalled_since == other.stalled_since
-            && *eta_over_since == other.eta_over_since
-            && *downloading_since == other.downloading_since
-            && *downloading_from == other.downloading_from
-            && *unavailable_since == other.unavailable_since
-            && *import_problem_since == other.import_problem_since
-            && *absent_from_queue_since == other.absent_from_queue_since
-            && *import_sent_at == other.import_sent_at
-            && *imported_at == other.imported_at
-            && *history_checked_at == other.history_checked_at
-            && *files_checked == other.files_checked
-            && *blocked_file == other.blocked_file
-            && *attention_since == other.attention_since
-            && *rechecked_at == other.rechecked_at
-            && *trackers_checked_at == other.trackers_checked_at
-            && *trackers_failing == other.trackers_failing
-            && *unregistered == other.unregistered
-            && *tracker_host == other.tracker_host
-            && *intent == other.intent
-            && *private == other.private
-            && *failed_kept_at == other.failed_kept_at
-            && *removed_at == other.removed_at
-            && *gone_since == other.gone_since
-            && *expires_at == other.expires_at
-            && *name == other.name
+        let this = self;
+        with_memory_fields!(same_fields!(this, other)) && self.name == other.name
     }
 }
 
@@ -487,9 +433,9 @@ pub fn lease_pk(scope: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_torrent_record_copies_every_field_into_a_fresh_or_a_used_one() {
-        let full: TorrentRecord = serde_json::from_value(serde_json::json!({
+    /// A torrent record with every field set to a value other than its default.
+    fn every_field_set() -> serde_json::Value {
+        serde_json::json!({
             "instance": "main", "hash": "ab", "name": "Some.Movie", "first_seen": 1,
             "last_seen": 2, "completed": 3, "progress_at": 4, "stalled_since": 5,
             "eta_over_since": 6, "downloading_since": 7, "downloading_from": 8,
@@ -500,8 +446,12 @@ mod tests {
             "unregistered": "Unregistered torrent", "tracker_host": "t.example",
             "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,
             "failed_kept_at": 19, "removed_at": 20, "gone_since": 21, "expires_at": 22
-        }))
-        .unwrap();
+        })
+    }
+
+    #[test]
+    fn a_torrent_record_copies_every_field_into_a_fresh_or_a_used_one() {
+        let full: TorrentRecord = serde_json::from_value(every_field_set()).unwrap();
         assert_eq!(full.clone(), full);
         let mut used = TorrentRecord {
             instance: "other".into(),
@@ -517,18 +467,7 @@ mod tests {
 
     #[test]
     fn the_memory_of_a_record_is_every_field_but_its_identity() {
-        let json = serde_json::json!({
-            "instance": "main", "hash": "ab", "name": "Some.Movie", "first_seen": 1,
-            "last_seen": 2, "completed": 3, "progress_at": 4, "stalled_since": 5,
-            "eta_over_since": 6, "downloading_since": 7, "downloading_from": 8,
-            "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
-            "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
-            "files_checked": true, "blocked_file": "x.exe", "attention_since": 15,
-            "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
-            "unregistered": "Unregistered torrent", "tracker_host": "t.example",
-            "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,
-            "failed_kept_at": 19, "removed_at": 20, "gone_since": 21, "expires_at": 22
-        });
+        let json = every_field_set();
         let full: TorrentRecord = serde_json::from_value(json.clone()).unwrap();
         // Every field but the identity is memory: one of another value is a difference.
         for (field, value) in json.as_object().unwrap() {
