@@ -26,7 +26,7 @@ build:
 # `make test` runs them once more on each of QBT_EXTRA_BUILDS.
 QBT_TESTS := cli_commands deadline_e2e faults_arr_e2e faults_qbit_e2e guards_e2e lambda_e2e \
 	notify_e2e pass_e2e pass_guards qbit_client qbit_harness rules_e2e search_e2e \
-	qbit_versions_e2e store_dynamo_retry
+	qbit_versions_e2e store_dynamo_retry torrent_side_e2e
 # The qBittorrent builds besides the system one (Debian 12's 4.5): Debian 13 trixie (5.1)
 # and Debian testing (5.3 or later), unpacked by scripts/setup.sh into QBT_CACHE.
 QBT_EXTRA_BUILDS ?= trixie testing

@@ -223,6 +223,25 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             .set_share_limits(&hashes(), *ratio, *seeding_minutes, *inactive_minutes)
             .await?),
         Op::Reannounce => Ok(qbit()?.reannounce(&hashes()).await?),
+        Op::FilePriority { ids, priority } => {
+            let qbit = qbit()?;
+            for hash in hashes() {
+                qbit.file_priority(&hash, ids, *priority).await?;
+            }
+            Ok(())
+        }
+        Op::StopTagged { tag } => {
+            let qbit = qbit()?;
+            qbit.stop(&hashes()).await?;
+            Ok(qbit.add_tags(&hashes(), std::slice::from_ref(tag)).await?)
+        }
+        Op::StartUntagged { tag } => {
+            let qbit = qbit()?;
+            qbit.start(&hashes()).await?;
+            Ok(qbit
+                .remove_tags(&hashes(), std::slice::from_ref(tag))
+                .await?)
+        }
         Op::ArrCommand { arr: name, body } => {
             arr(name)?.command(body).await?;
             Ok(())

@@ -717,6 +717,13 @@ pub enum ActionKind {
     /// Needs a person (an import problem another release would not fix): reported, never
     /// acted on.
     Attention,
+    /// Files a download does not need set to "do not download" (`exclude_files`,
+    /// `keep_only`).
+    Deselect,
+    /// A download stopped and tagged `sweeparr-space` by the free-space guard.
+    Pause,
+    /// A download the free-space guard stopped, started again and untagged.
+    Resume,
 }
 
 impl ActionKind {

@@ -66,6 +66,8 @@ impl Default for Health {
             remove_unregistered: true,
             tracker_recheck: Duration::from_secs(HOUR),
             blocked_extensions: BLOCKED_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+            exclude_files: Default::default(),
+            keep_only: Vec::new(),
             failed_import_after: Some(Duration::from_secs(HOUR)),
             failed_import_ignore: Vec::new(),
             research: true,

@@ -110,12 +110,28 @@ mod tests {
 
     #[test]
     fn example_shows_per_arr_overrides_at_work() {
-        let tv = &load_example().arr["tv"];
+        let config = load_example();
+        let tv = &config.arr["tv"];
         assert_eq!(tv.import_mode, ImportMode::Move);
         assert_eq!(tv.url, "http://127.0.0.1:8989/sonarr");
         assert_eq!(tv.health.stalled_after, Some(Duration::from_secs(2 * 3600)));
         assert_eq!(tv.health.max_eta, Health::default().max_eta);
         assert!(tv.health.blocked_extensions.contains(&".zipx".to_owned()));
+        assert_eq!(
+            tv.health.exclude_files.first_match("Show/Sample/x.mkv"),
+            Some("*sample*")
+        );
+        assert!(tv.health.keep_only.contains(&".srt".to_owned()));
+        assert!(config.arr["movies"].health.exclude_files.is_empty());
+        // [space] is off; the seedbox turns it on for itself.
+        assert_eq!(config.qbit["main"].space, None);
+        assert_eq!(
+            config.qbit["seedbox"].space,
+            Some(crate::config::Space {
+                min_free: 100 << 30,
+                resume_margin: 5 << 30
+            })
+        );
         assert!(!tv.seeding.goal.delete_files);
         assert_eq!(tv.seeding.trackers.len(), 1);
         let rule = &tv.seeding.trackers[0];
@@ -157,6 +173,10 @@ mod tests {
             "remove_unregistered",
             "tracker_recheck",
             "blocked_extensions",
+            "exclude_files",
+            "keep_only",
+            "min_free",
+            "resume_margin",
             "failed_import_after",
             "failed_import_ignore",
             "research",
@@ -198,6 +218,8 @@ mod tests {
             "seeding.tracker]]",
             ".search]",
             "[[notify]]",
+            "[space]",
+            ".space]",
         ] {
             assert!(example().contains(table), "{table}");
         }

@@ -41,6 +41,9 @@ pub struct RawConfig {
     /// `[seeding]`, defaults for every Arr.
     #[serde(default)]
     pub seeding: RawSeeding,
+    /// `[space]`, defaults for every instance.
+    #[serde(default)]
+    pub space: RawSpace,
     /// `[[notify]]` targets.
     #[serde(default)]
     pub notify: Vec<RawNotify>,
@@ -106,6 +109,21 @@ pub struct RawQbit {
     pub path_map: Option<BTreeMap<String, String>>,
     /// `tls_insecure`
     pub tls_insecure: Option<bool>,
+    /// `[qbit.NAME.space]`
+    pub space: Option<RawSpace>,
+}
+
+/// `[space]` or `[qbit.NAME.space]`: each key present overrides the level above.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a space table (min_free, resume_margin)"
+)]
+pub struct RawSpace {
+    /// `min_free`
+    pub min_free: Option<Size>,
+    /// `resume_margin`
+    pub resume_margin: Option<Size>,
 }
 
 /// `[arr.NAME]`
@@ -192,6 +210,10 @@ pub struct RawHealth {
     pub tracker_recheck: Option<Threshold>,
     /// `blocked_extensions`
     pub blocked_extensions: Option<Vec<String>>,
+    /// `exclude_files`
+    pub exclude_files: Option<Vec<String>>,
+    /// `keep_only`
+    pub keep_only: Option<Vec<String>>,
     /// `failed_import_after`
     pub failed_import_after: Option<Threshold>,
     /// `failed_import_ignore`
@@ -287,6 +309,26 @@ impl<'de> Deserialize<'de> for Speed {
             }
         }
         deserializer.deserialize_str(SpeedVisitor)
+    }
+}
+
+/// A size in bytes (`"50GiB"`), or `"off"` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub Option<u64>);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SizeVisitor;
+        impl Visitor<'_> for SizeVisitor {
+            type Value = Size;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{} (in quotes) or \"off\"", super::speed::EXPECTED_SIZE)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                super::speed::parse_size(v).map(Size).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(SizeVisitor)
     }
 }
 

@@ -95,6 +95,17 @@ pub struct QbitConfig {
     pub path_map: Vec<(String, String)>,
     /// Accept an invalid TLS certificate (self-signed seedboxes). Off by default.
     pub tls_insecure: bool,
+    /// The free-space guard (`[space]` overridden by `[qbit.NAME.space]`); `None` = off.
+    pub space: Option<Space>,
+}
+
+/// The free-space guard of one instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Space {
+    /// Downloads are stopped while the projected free space is below this many bytes.
+    pub min_free: u64,
+    /// They start again once it stays above `min_free` plus this many bytes.
+    pub resume_margin: u64,
 }
 
 impl QbitConfig {
@@ -170,6 +181,10 @@ pub struct Health {
     pub tracker_recheck: Duration,
     /// File extensions (lower-case, with dot) that fail a torrent at once.
     pub blocked_extensions: Vec<String>,
+    /// Files not to download: their priority is set to 0 (`exclude_files`).
+    pub exclude_files: FileGlobs,
+    /// When not empty, the only file extensions (lower-case, with dot) to download.
+    pub keep_only: Vec<String>,
     /// Import blocked / failed in the Arr for this long -> failed.
     pub failed_import_after: Option<Duration>,
     /// Extra Arr status-message fragments (lower-case) that never lead to a fail: like the
@@ -184,6 +199,53 @@ pub struct Health {
     pub slow_after: Duration,
     /// What a failed private torrent becomes.
     pub private: PrivatePolicy,
+}
+
+/// Glob patterns matched against a file's path in its torrent, ignoring case; `*` also
+/// crosses `/` (so `*sample*` matches a `Sample/` folder).
+#[derive(Debug, Clone, Default)]
+pub struct FileGlobs {
+    /// The patterns as written.
+    pub patterns: Vec<String>,
+    /// The patterns compiled.
+    pub set: globset::GlobSet,
+}
+
+impl PartialEq for FileGlobs {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl FileGlobs {
+    /// Compiles `patterns`; on error, the index of the bad pattern and why.
+    pub fn new(patterns: Vec<String>) -> Result<FileGlobs, (usize, String)> {
+        let mut set = globset::GlobSetBuilder::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let glob = globset::GlobBuilder::new(p)
+                .case_insensitive(true)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| (i, e.kind().to_string()))?;
+            set.add(glob);
+        }
+        let set = set.build().map_err(|e| (0, e.to_string()))?;
+        Ok(FileGlobs { patterns, set })
+    }
+
+    /// The first pattern `path` matches, if any.
+    pub fn first_match(&self, path: &str) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let hit = self.set.matches(path);
+        hit.first().map(|&i| self.patterns[i].as_str())
+    }
+
+    /// True when there is no pattern.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
 }
 
 /// `private` of `[health]` (`keep`, `remove`): what failing a private torrent does.

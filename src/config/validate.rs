@@ -11,13 +11,13 @@ use std::time::Duration;
 use super::defaults::{QBIT_USERNAME, STATE_PATH};
 use super::error::{ConfigError, Ctx};
 use super::raw::{
-    Ratio, RawArr, RawConfig, RawHealth, RawQbit, RawRun, RawSecret, RawSeeding, RawState,
-    RawTracker, Threshold,
+    Ratio, RawArr, RawConfig, RawHealth, RawQbit, RawRun, RawSecret, RawSeeding, RawSpace,
+    RawState, RawTracker, Threshold,
 };
 use super::secret::{Secret, SecretSource};
 use super::types::{
-    ArrConfig, Config, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode, Seeding,
-    StateConfig, TrackerRule,
+    ArrConfig, Config, FileGlobs, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode,
+    Seeding, Space, StateConfig, TrackerRule,
 };
 use super::values::{
     check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
@@ -27,9 +27,15 @@ use super::values::{
 pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
     let state = state(&raw.state, ctx)?;
     let run = run(&raw.run, ctx)?;
+    let space = merge_space((None, RESUME_MARGIN), &raw.space);
     let mut qbit = BTreeMap::new();
     for (name, entry) in &raw.qbit {
-        qbit.insert(name.clone(), qbit_instance(name, entry, ctx)?);
+        let mut instance = qbit_instance(name, entry, ctx)?;
+        instance.space = space_guard(match &entry.space {
+            Some(own) => merge_space(space, own),
+            None => space,
+        });
+        qbit.insert(name.clone(), instance);
     }
     let health = merge_health(&Health::default(), &raw.health, "health", ctx)?;
     let goal = merge_goal(&SeedGoal::default(), GoalPatch::from(&raw.seeding));
@@ -160,6 +166,26 @@ fn qbit_instance(name: &str, raw: &RawQbit, ctx: &Ctx) -> Result<QbitConfig, Con
         disabled: raw.disabled.unwrap_or(false),
         path_map: path_map(raw.path_map.as_ref(), &format!("{key}.path_map"), ctx)?,
         tls_insecure: raw.tls_insecure.unwrap_or(false),
+        space: None,
+    })
+}
+
+/// `resume_margin` when written nowhere.
+const RESUME_MARGIN: u64 = 5 << 30;
+
+/// `[space]` of `raw` over `base` (`min_free`, `resume_margin`); `min_free` `None` = off.
+fn merge_space(base: (Option<u64>, u64), raw: &RawSpace) -> (Option<u64>, u64) {
+    (
+        raw.min_free.map_or(base.0, |size| size.0),
+        raw.resume_margin.map_or(base.1, |size| size.0.unwrap_or(0)),
+    )
+}
+
+/// The guard of settings merged by [`merge_space`].
+fn space_guard((min_free, resume_margin): (Option<u64>, u64)) -> Option<Space> {
+    min_free.map(|min_free| Space {
+        min_free,
+        resume_margin,
     })
 }
 
@@ -244,7 +270,17 @@ fn merge_health(
         Some(list) => extensions(list, &format!("{key}.blocked_extensions"), ctx)?,
         None => base.blocked_extensions.clone(),
     };
+    let exclude_files = match &raw.exclude_files {
+        Some(list) => globs(list, &format!("{key}.exclude_files"), ctx)?,
+        None => base.exclude_files.clone(),
+    };
+    let keep_only = match &raw.keep_only {
+        Some(list) => extensions(list, &format!("{key}.keep_only"), ctx)?,
+        None => base.keep_only.clone(),
+    };
     Ok(Health {
+        exclude_files,
+        keep_only,
         stalled_after: threshold(raw.stalled_after, base.stalled_after),
         max_eta: threshold(raw.max_eta, base.max_eta),
         unavailable_after: threshold(raw.unavailable_after, base.unavailable_after),
@@ -270,6 +306,23 @@ fn merge_health(
             ctx,
         )?,
         private: raw.private.unwrap_or(base.private),
+    })
+}
+
+/// File globs, compiled; an empty one would match nothing a user meant.
+fn globs(list: &[String], key: &str, ctx: &Ctx) -> Result<FileGlobs, ConfigError> {
+    if let Some(i) = list.iter().position(|p| p.trim().is_empty()) {
+        return Err(ctx.invalid(
+            format!("{key}[{i}]"),
+            "is empty; expected a file pattern such as \"*sample*\" or \"*.nfo\"",
+        ));
+    }
+    let patterns = list.iter().map(|p| p.trim().to_owned()).collect();
+    FileGlobs::new(patterns).map_err(|(i, why)| {
+        ctx.invalid(
+            format!("{key}[{i}]"),
+            format!("{why}; expected a file pattern such as \"*sample*\" or \"*.nfo\""),
+        )
     })
 }
 

@@ -81,6 +81,11 @@ pub fn verdict(t: &Torrent, rec: &TorrentRecord, h: &Health, now: Epoch) -> Opti
             "blocked file extension: {file}"
         )));
     }
+    if rec.no_wanted_file {
+        return Some(HealthVerdict::Fail(
+            "no wanted file: every file is excluded by exclude_files or keep_only".to_string(),
+        ));
+    }
     if h.remove_unregistered
         && let Some(msg) = &rec.unregistered
     {

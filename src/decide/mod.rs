@@ -8,6 +8,7 @@
 
 mod arr_index;
 pub mod cleanup;
+pub mod files;
 pub mod fmt;
 pub mod guard;
 pub mod health;
@@ -22,11 +23,14 @@ pub mod scope;
 pub mod search;
 pub mod select;
 pub mod shared;
+pub mod space;
 
 #[cfg(test)]
 mod props;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod torrent_side_tests;
 
 pub use plan::{Action, ActionKind, ClientSide, Op, Plan, SkipReason};
 pub use scope::{Scope, ScopeError};
@@ -103,9 +107,11 @@ pub fn decide(
         }
         let shared = shared::SharedFiles::new(&inst.torrents);
         let records = state.torrents_on(&inst.name);
+        let space = space::SpacePlan::new(inst, records, config);
         let on = On {
             inst,
             shared: &shared,
+            space: &space,
             snapshot,
             arrs: &arrs,
             config,
@@ -177,6 +183,7 @@ fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) 
 struct On<'a, 's> {
     inst: &'a InstanceSnapshot,
     shared: &'a shared::SharedFiles<'s>,
+    space: &'a space::SpacePlan<'a>,
     snapshot: &'a Snapshot,
     arrs: &'a [ArrIndex<'a>],
     config: &'a Config,
@@ -212,9 +219,12 @@ fn decide_torrent(
         rec.end_runs();
     }
 
+    let protected = t.has_tag(&config.run.protect_tag);
+    // Whether a primary action (fail, recheck, import, remove...) was planned.
+    let mut acted = false;
     // Protected, or its Arr unreachable: observe only.
     if let Some(arr) = managed.snapshot
-        && !t.has_tag(&config.run.protect_tag)
+        && !protected
     {
         let ctx = Ctx {
             inst,
@@ -238,7 +248,12 @@ fn decide_torrent(
             plan.needs_health.insert(arr.name.clone());
         }
         if let Some(action) = action {
+            acted = true;
             plan.actions.push(action);
+        } else if let Some(deselect) = ctx.deselect() {
+            // Read again next pass, which finds them deselected (or sends this again).
+            rec.files_checked = false;
+            plan.actions.push(deselect);
         } else if config.run.tag_actions && rec.imported_at.is_some() && !t.has_tag(TAG_IMPORTED) {
             plan.actions.push(ctx.action(
                 ActionKind::Tag,
@@ -250,6 +265,9 @@ fn decide_torrent(
         }
         rec.attention_since = attention.then(|| rec.attention_since.unwrap_or(now));
     }
+    if !acted && !protected {
+        space_step(on, t, prev, arr_cfg, rec, plan);
+    }
 
     // Identity is equal by construction (the record was found by it).
     if prev.is_none_or(|p| !p.same_memory(rec)) {
@@ -257,6 +275,39 @@ fn decide_torrent(
         rec.last_seen = now;
         plan.records.push(Record::Torrent(Box::new(rec)));
     }
+}
+
+/// The free-space guard's step for `t`, if any, planned and remembered in `rec`.
+fn space_step(
+    on: &On<'_, '_>,
+    t: &Torrent,
+    prev: Option<&TorrentRecord>,
+    arr_cfg: &ArrConfig,
+    rec: &mut TorrentRecord,
+    plan: &mut Plan,
+) {
+    let Some(step) = on.space.step(t, prev) else {
+        return;
+    };
+    let tag = space::TAG_SPACE.to_string();
+    let (kind, reason, op) = match step {
+        space::SpaceStep::Stop(reason) => {
+            rec.space_paused_at = Some(on.now);
+            (ActionKind::Pause, reason, Op::StopTagged { tag })
+        }
+        // The mark stays until a pass sees it running: a start that fails is sent again.
+        space::SpaceStep::Start(reason) => (ActionKind::Resume, reason, Op::StartUntagged { tag }),
+    };
+    plan.actions.push(Action {
+        kind,
+        instance: on.inst.name.clone(),
+        hash: Some(t.hash.clone()),
+        name: t.name.clone(),
+        arr: Some(arr_cfg.name.clone()),
+        reason,
+        op,
+        skip: None,
+    });
 }
 
 /// Everything one torrent's rules look at.
@@ -399,6 +450,27 @@ impl Ctx<'_, '_> {
         )
     }
 
+    /// Files of a download to deselect (`exclude_files`, `keep_only`), from the file list
+    /// read this pass.
+    fn deselect(&self) -> Option<Action> {
+        if self.t.is_complete() || self.rec.imported_at.is_some() {
+            return None;
+        }
+        let files = self.inst.files.get(&self.t.hash)?;
+        let verdict = files::judge(files, &self.arr_cfg.health);
+        if verdict.deselect.is_empty() || verdict.none_wanted {
+            return None;
+        }
+        Some(self.action(
+            ActionKind::Deselect,
+            format!("not wanted: {}", verdict.reason),
+            Op::FilePriority {
+                ids: verdict.deselect,
+                priority: 0,
+            },
+        ))
+    }
+
     fn young(&self) -> bool {
         self.config
             .run
@@ -443,6 +515,7 @@ fn primary_action(ctx: &Ctx<'_, '_>) -> Option<Action> {
         // Only the file and error rules: a complete download's tracker is not its health.
         let rec = TorrentRecord {
             unregistered: None,
+            no_wanted_file: false,
             ..rec.clone()
         };
         let v = health::verdict(t, &rec, &ctx.arr_cfg.health, ctx.now)?;

@@ -108,6 +108,11 @@ pub fn observe_into(
             .map(|f| f.name.as_str())
             .find(|name| has_blocked_extension(name, blocked_extensions))
             .map(str::to_string);
+        rec.no_wanted_file = !t.is_complete() && super::files::judge(files, health).none_wanted;
+    }
+    // Started again, by sweeparr or by hand, or complete: no longer the guard's.
+    if t.status != crate::model::Status::PausedDl {
+        rec.space_paused_at = None;
     }
 
     let trackers = inst.trackers.get(&t.hash);

@@ -72,6 +72,23 @@ pub enum Op {
     },
     /// `torrents/reannounce`
     Reannounce,
+    /// `torrents/filePrio` of one torrent.
+    FilePriority {
+        /// Indexes of the files in `torrents/files`.
+        ids: Vec<usize>,
+        /// 0 = do not download.
+        priority: u8,
+    },
+    /// Stop, then `torrents/addTags` with `tag`.
+    StopTagged {
+        /// The tag marking who stopped it.
+        tag: String,
+    },
+    /// Start, then `torrents/removeTags` with `tag`.
+    StartUntagged {
+        /// The tag to remove.
+        tag: String,
+    },
     /// `POST <arr>/command` with a search command (scheduled searches).
     ArrCommand {
         /// Arr name.

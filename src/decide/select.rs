@@ -142,7 +142,7 @@ pub fn details_needed(
             let files_checked = prev.is_some_and(|r| r.files_checked);
             if !files_checked
                 && !imported
-                && !health.blocked_extensions.is_empty()
+                && (!health.blocked_extensions.is_empty() || super::files::filters_on(health))
                 && t.status != Status::MetaDl
                 && t.size > 0
             {

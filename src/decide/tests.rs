@@ -29,6 +29,8 @@ fn health() -> Health {
         remove_unregistered: true,
         tracker_recheck: Duration::from_secs(3600),
         blocked_extensions: vec![".exe".into(), ".lnk".into()],
+        exclude_files: Default::default(),
+        keep_only: Vec::new(),
         failed_import_after: mins(60),
         failed_import_ignore: vec![],
         research: true,
@@ -88,6 +90,7 @@ fn qbit_cfg(name: &str) -> QbitConfig {
         disabled: false,
         path_map: vec![("/downloads".into(), "/mnt/dl".into())],
         tls_insecure: false,
+        space: None,
     }
 }
 
@@ -240,7 +243,7 @@ pub(super) fn snap(torrents: Vec<Torrent>, queue: Vec<QueueDownload>) -> Snapsho
     }
 }
 
-fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> State {
+pub(super) fn record(hash: &str, f: impl FnOnce(&mut TorrentRecord)) -> State {
     let mut r = TorrentRecord::new(&TorrentKey::new("main", hash), NOW - DAY);
     r.completed = 100;
     r.progress_at = NOW - DAY;
@@ -257,7 +260,7 @@ fn earlier(s: &Snapshot, ago: i64) -> State {
         .collect()
 }
 
-fn run(s: &Snapshot, state: &State) -> Plan {
+pub(super) fn run(s: &Snapshot, state: &State) -> Plan {
     decide(s, state, &config(), &Scope::default(), NOW)
 }
 
@@ -271,7 +274,7 @@ fn only(plan: &Plan) -> &Action {
     &plan.actions[0]
 }
 
-fn rec_of<'a>(plan: &'a Plan, hash: &str) -> &'a TorrentRecord {
+pub(super) fn rec_of<'a>(plan: &'a Plan, hash: &str) -> &'a TorrentRecord {
     plan.records
         .iter()
         .find_map(|r| match r {

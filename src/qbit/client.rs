@@ -340,6 +340,35 @@ impl QbitClient {
         self.expect_success(ENDPOINT, status, &body)
     }
 
+    /// Sets the download priority of files of one torrent (`torrents/filePrio`); `ids` are
+    /// the files' indexes in `torrents/files` (0 = do not download).
+    pub async fn file_priority(
+        &self,
+        hash: &str,
+        ids: &[usize],
+        priority: u8,
+    ) -> Result<(), QbitError> {
+        const ENDPOINT: &str = "torrents/filePrio";
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = ids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("|");
+        let hash = hash.to_ascii_lowercase();
+        let priority = priority.to_string();
+        let (status, body) = self
+            .request(
+                Verb::Post,
+                ENDPOINT,
+                &[("hash", &hash), ("id", &ids), ("priority", &priority)],
+            )
+            .await?;
+        self.expect_success(ENDPOINT, status, &body)
+    }
+
     /// Stops torrents: `torrents/pause` on 4.x, `torrents/stop` on 5.x.
     pub async fn stop(&self, hashes: &[String]) -> Result<(), QbitError> {
         self.by_generation(hashes, "torrents/pause", "torrents/stop")

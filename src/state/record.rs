@@ -87,6 +87,14 @@ pub struct TorrentRecord {
     /// First file with a blocked extension, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_file: Option<String>,
+    /// The file list read showed no file left to download: every selected file is excluded
+    /// by `exclude_files` or outside `keep_only`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_wanted_file: bool,
+    /// When the free-space guard stopped it (tagged `sweeparr-space`); cleared when it is
+    /// started again, by sweeparr or by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space_paused_at: Option<Epoch>,
     /// Since when the torrent has needed attention (an import problem another release would
     /// not fix); notifications tell it when this is first set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +183,8 @@ macro_rules! with_memory_fields {
             history_checked_at,
             files_checked,
             blocked_file,
+            no_wanted_file,
+            space_paused_at,
             attention_since,
             rechecked_at,
             trackers_checked_at,
@@ -441,7 +451,8 @@ mod tests {
             "eta_over_since": 6, "downloading_since": 7, "downloading_from": 8,
             "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
             "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
-            "files_checked": true, "blocked_file": "x.exe", "attention_since": 15,
+            "files_checked": true, "blocked_file": "x.exe", "no_wanted_file": true,
+            "space_paused_at": 23, "attention_since": 15,
             "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
             "unregistered": "Unregistered torrent", "tracker_host": "t.example",
             "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,

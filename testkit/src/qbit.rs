@@ -395,6 +395,7 @@ impl QbitServer {
             disabled: false,
             path_map: Vec::new(),
             tls_insecure: false,
+            space: None,
         }
     }
 

@@ -68,6 +68,8 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
         history_checked_at: Some(NOW - 90),
         files_checked: true,
         blocked_file: Some("sample.exe".to_string()),
+        no_wanted_file: true,
+        space_paused_at: Some(NOW - 87),
         attention_since: Some(NOW - 85),
         rechecked_at: Some(NOW - 80),
         trackers_checked_at: Some(NOW - 60),

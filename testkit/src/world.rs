@@ -209,15 +209,23 @@ impl World {
         category: &str,
         tags: &[&str],
     ) -> String {
+        self.add_stalled_files(instance, name, category, tags, &[("f", 64_000)])
+            .await
+    }
+
+    /// Like [`World::add_stalled`] with a torrent made of `files` (more than one entry: a
+    /// multi-file torrent, paths relative to its folder).
+    pub async fn add_stalled_files(
+        &self,
+        instance: &str,
+        name: &str,
+        category: &str,
+        tags: &[&str],
+        files: &[(&str, usize)],
+    ) -> String {
         let q = self.qbit(instance);
         let scratch = q.scratch_dir();
-        let (file, hash) = make_torrent(
-            &scratch,
-            name,
-            &[("f", 64_000)],
-            &self.tracker.announce_url(),
-            false,
-        );
+        let (file, hash) = make_torrent(&scratch, name, files, &self.tracker.announce_url(), false);
         let data = scratch.join(name);
         if data.is_dir() {
             std::fs::remove_dir_all(&data).expect("remove data");

@@ -38,6 +38,8 @@ fn config(kind: ArrKind, url: &str, key: &str) -> ArrConfig {
             remove_unregistered: true,
             tracker_recheck: std::time::Duration::from_secs(3600),
             blocked_extensions: Vec::new(),
+            exclude_files: Default::default(),
+            keep_only: Vec::new(),
             failed_import_after: None,
             failed_import_ignore: Vec::new(),
             min_speed: None,

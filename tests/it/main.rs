@@ -28,3 +28,4 @@ mod search_e2e;
 mod store_dynamo;
 mod store_dynamo_retry;
 mod store_file;
+mod torrent_side_e2e;

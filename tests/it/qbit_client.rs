@@ -488,6 +488,7 @@ fn config_for_port(port: u16) -> QbitConfig {
         disabled: false,
         path_map: Vec::new(),
         tls_insecure: false,
+        space: None,
     }
 }
 

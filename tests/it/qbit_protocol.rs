@@ -83,6 +83,7 @@ fn config(url: &str) -> QbitConfig {
         disabled: false,
         path_map: Vec::new(),
         tls_insecure: false,
+        space: None,
     }
 }
 

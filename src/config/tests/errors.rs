@@ -118,6 +118,37 @@ const BAD: &[(&str, &str, &str)] = &[
         "extension",
     ),
     (
+        "[health]\nexclude_files = [\"*.nfo\", \"[bad\"]",
+        "health.exclude_files[1]",
+        "file pattern",
+    ),
+    (
+        "[health]\nexclude_files = [\" \"]",
+        "health.exclude_files[0]",
+        "is empty",
+    ),
+    (
+        "[health]\nkeep_only = [\"a/b\"]",
+        "health.keep_only[0]",
+        "extension",
+    ),
+    (
+        "[space]\nmin_free = \"50\"",
+        "space.min_free",
+        "a size such as",
+    ),
+    (
+        "[space]\nmin_free = \"lots\"",
+        "space.min_free",
+        "\"50GiB\"",
+    ),
+    ("[space]\nfree = \"1GiB\"", "space.free", "unknown field"),
+    (
+        "[qbit.main]\nurl = \"http://x\"\n[qbit.main.space]\nresume_margin = 5",
+        "qbit.main.space.resume_margin",
+        "a size",
+    ),
+    (
         "[qbit.main]\nurl = \"http://x\"\npath_map = { \"\" = \"/a\" }",
         "qbit.main.path_map",
         "non-empty",

@@ -330,3 +330,48 @@ fn tracker_recheck_defaults_to_an_hour_and_is_overridden_per_arr() {
     );
     assert_eq!(Health::default().tracker_recheck, Duration::from_secs(3600));
 }
+
+#[test]
+fn space_is_off_unless_set_and_an_instance_overrides_single_keys() {
+    assert_eq!(load_ok(MINIMAL).qbit["main"].space, None);
+    let text = format!(
+        "{MINIMAL}\n[qbit.box]\nurl = \"http://127.0.0.1:8081\"\n[qbit.box.space]\n\
+         resume_margin = \"1GiB\"\n[qbit.off]\nurl = \"http://127.0.0.1:8082\"\n\
+         [qbit.off.space]\nmin_free = \"off\"\n[space]\nmin_free = \"50GiB\"\n"
+    );
+    let config = load_ok(&text);
+    let space = |name: &str| config.qbit[name].space;
+    assert_eq!(
+        space("main"),
+        Some(crate::config::Space {
+            min_free: 50 << 30,
+            resume_margin: 5 << 30
+        })
+    );
+    assert_eq!(
+        space("box"),
+        Some(crate::config::Space {
+            min_free: 50 << 30,
+            resume_margin: 1 << 30
+        })
+    );
+    assert_eq!(space("off"), None);
+}
+
+#[test]
+fn file_filters_are_per_arr_and_match_any_case_across_folders() {
+    let text = format!(
+        "{MINIMAL}{TV}\n[health]\nexclude_files = [\"*sample*\"]\nkeep_only = [\"MKV\", \".srt\"]\n\
+         [arr.tv.health]\nexclude_files = []\n"
+    );
+    let config = load_ok(&text);
+    let movies = &config.arr["movies"].health;
+    assert_eq!(movies.keep_only, [".mkv", ".srt"]);
+    assert_eq!(
+        movies.exclude_files.first_match("Film/SAMPLE/film.mkv"),
+        Some("*sample*")
+    );
+    assert_eq!(movies.exclude_files.first_match("Film/film.mkv"), None);
+    assert!(config.arr["tv"].health.exclude_files.is_empty());
+    assert_eq!(config.arr["tv"].health.keep_only, [".mkv", ".srt"]);
+}

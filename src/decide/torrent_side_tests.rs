@@ -1,0 +1,281 @@
+//! decide() on the torrent side: the free-space guard and the file filters.
+
+use super::tests::{NOW, config, rec_of, record, snap, torrent};
+use super::*;
+use crate::config::{FileGlobs, Space};
+use crate::model::{Status, TorrentFile};
+use crate::state::{Record, State, TorrentRecord};
+
+const GIB: u64 = 1 << 30;
+const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const C: &str = "cccccccccccccccccccccccccccccccccccccccc";
+
+fn with_space(min_free: u64) -> Config {
+    let mut c = config();
+    c.qbit.get_mut("main").unwrap().space = Some(Space {
+        min_free,
+        resume_margin: 5 * GIB,
+    });
+    c
+}
+
+fn left(hash: &str, bytes: u64) -> Torrent {
+    Torrent {
+        size: bytes + 100,
+        amount_left: bytes,
+        ..torrent(hash)
+    }
+}
+
+fn space_snap(free: u64, torrents: Vec<Torrent>) -> Snapshot {
+    let mut s = snap(torrents, vec![]);
+    s.instances[0].free_space = Some(free);
+    s
+}
+
+fn decide_with(s: &Snapshot, state: &State, c: &Config) -> Plan {
+    decide(s, state, c, &Scope::default(), NOW)
+}
+
+/// (kind, hash) of the actions of a plan.
+fn kinds(plan: &Plan) -> Vec<(ActionKind, &str)> {
+    plan.actions
+        .iter()
+        .map(|a| (a.kind, a.hash.as_deref().unwrap_or("")))
+        .collect()
+}
+
+fn paused_by_guard(hash: &str) -> Torrent {
+    Torrent {
+        status: Status::PausedDl,
+        state: "pausedDL".into(),
+        tags: vec![space::TAG_SPACE.into()],
+        ..left(hash, 10 * GIB)
+    }
+}
+
+#[test]
+fn below_the_limit_the_largest_downloads_stop_until_the_projection_clears_it() {
+    // 100 GiB free, 60 + 30 + 20 GiB to come: projected -10 GiB < 50 GiB. Stopping the
+    // 60 GiB one gives 50 GiB: enough.
+    let s = space_snap(
+        100 * GIB,
+        vec![left(A, 30 * GIB), left(B, 60 * GIB), left(C, 20 * GIB)],
+    );
+    let plan = decide_with(&s, &State::new(), &with_space(50 * GIB));
+    assert_eq!(kinds(&plan), vec![(ActionKind::Pause, B)]);
+    let a = &plan.actions[0];
+    assert_eq!(
+        a.op,
+        Op::StopTagged {
+            tag: "sweeparr-space".into()
+        }
+    );
+    assert_eq!(
+        a.reason,
+        "free space 100.0 GiB, -10.0 GiB once running downloads finish < min_free 50.0 GiB; \
+         60.0 GiB left"
+    );
+    assert_eq!(rec_of(&plan, B).space_paused_at, Some(NOW));
+    // Free space itself below the limit: every running download stops.
+    let s = space_snap(10 * GIB, vec![left(A, GIB), left(B, 2 * GIB)]);
+    let plan = decide_with(&s, &State::new(), &with_space(50 * GIB));
+    assert_eq!(
+        kinds(&plan),
+        vec![(ActionKind::Pause, A), (ActionKind::Pause, B)]
+    );
+}
+
+#[test]
+fn the_guard_leaves_alone_what_it_must_not_touch() {
+    let user_stopped = Torrent {
+        status: Status::PausedDl,
+        state: "pausedDL".into(),
+        ..left(A, 10 * GIB)
+    };
+    let protected = Torrent {
+        tags: vec!["sweeparr-keep".into()],
+        ..left(B, 10 * GIB)
+    };
+    let unmanaged = Torrent {
+        category: "linux".into(),
+        ..left(C, 10 * GIB)
+    };
+    let s = space_snap(GIB, vec![user_stopped, protected, unmanaged]);
+    let plan = decide_with(&s, &State::new(), &with_space(50 * GIB));
+    assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
+    // Off, or no figure from the instance: nothing is stopped.
+    let s = space_snap(GIB, vec![left(A, 10 * GIB)]);
+    assert!(decide_with(&s, &State::new(), &config()).actions.is_empty());
+    let mut unknown = s.clone();
+    unknown.instances[0].free_space = None;
+    let plan = decide_with(&unknown, &State::new(), &with_space(50 * GIB));
+    assert!(plan.actions.is_empty());
+}
+
+#[test]
+fn downloads_the_guard_stopped_start_again_smallest_first_once_there_is_room() {
+    let mark = |at| record(A, |r| r.space_paused_at = Some(at));
+    let marked = |hash: &str| {
+        let mut r = TorrentRecord::new(&crate::model::TorrentKey::new("main", hash), NOW - 900);
+        r.space_paused_at = Some(NOW - 600);
+        Record::Torrent(Box::new(r))
+    };
+    // 80 GiB free, nothing running: A (10 GiB) starts (80 - 10 >= 55), B (30 GiB) does not
+    // (70 - 30 < 55).
+    let b = Torrent {
+        amount_left: 30 * GIB,
+        ..paused_by_guard(B)
+    };
+    let state = State::from_iter([marked(A), marked(B)]);
+    let s = space_snap(80 * GIB, vec![paused_by_guard(A), b.clone()]);
+    let plan = decide_with(&s, &state, &with_space(50 * GIB));
+    assert_eq!(kinds(&plan), vec![(ActionKind::Resume, A)]);
+    assert_eq!(
+        plan.actions[0].op,
+        Op::StartUntagged {
+            tag: "sweeparr-space".into()
+        }
+    );
+    // Between the limit and the margin: nothing moves either way.
+    let s = space_snap(52 * GIB, vec![paused_by_guard(A), b]);
+    assert!(
+        decide_with(&s, &state, &with_space(50 * GIB))
+            .actions
+            .is_empty()
+    );
+    // The guard turned off: what it stopped starts.
+    let s = space_snap(GIB, vec![paused_by_guard(A)]);
+    assert_eq!(
+        kinds(&decide_with(&s, &mark(NOW - 600), &config())),
+        vec![(ActionKind::Resume, A)]
+    );
+}
+
+#[test]
+fn a_started_download_is_no_longer_the_guards() {
+    let state = record(A, |r| r.space_paused_at = Some(NOW - 600));
+    // Started by hand while space is still short: the mark goes, and the guard may stop it
+    // again as any running download.
+    let s = space_snap(100 * GIB, vec![left(A, 10 * GIB)]);
+    let plan = decide_with(&s, &state, &with_space(50 * GIB));
+    assert!(plan.actions.is_empty());
+    assert_eq!(rec_of(&plan, A).space_paused_at, None);
+}
+
+fn files(list: &[(&str, i64)]) -> Vec<TorrentFile> {
+    list.iter()
+        .map(|&(name, priority)| TorrentFile {
+            name: name.into(),
+            size: 1000,
+            priority,
+        })
+        .collect()
+}
+
+fn with_filters(globs: &[&str], keep: &[&str]) -> Config {
+    let mut c = config();
+    for arr in c.arr.values_mut() {
+        arr.health.exclude_files =
+            FileGlobs::new(globs.iter().map(|g| g.to_string()).collect()).unwrap();
+        arr.health.keep_only = keep.iter().map(|e| e.to_string()).collect();
+    }
+    c
+}
+
+#[test]
+fn unwanted_files_of_a_download_are_deselected_and_read_again_next_pass() {
+    let mut s = snap(vec![torrent(A)], vec![]);
+    s.instances[0].files.insert(
+        A.into(),
+        files(&[
+            ("Movie/Movie.mkv", 1),
+            ("Movie/Sample/sample.mkv", 1),
+            ("Movie/info.nfo", 1),
+        ]),
+    );
+    let c = with_filters(&["*sample*", "*.nfo"], &[]);
+    let plan = decide_with(&s, &State::new(), &c);
+    assert_eq!(kinds(&plan), vec![(ActionKind::Deselect, A)]);
+    assert_eq!(
+        plan.actions[0].op,
+        Op::FilePriority {
+            ids: vec![1, 2],
+            priority: 0
+        }
+    );
+    assert!(
+        plan.actions[0]
+            .reason
+            .starts_with("not wanted: Movie/Sample/sample.mkv (exclude_files \"*sample*\")"),
+        "{}",
+        plan.actions[0].reason
+    );
+    assert!(!rec_of(&plan, A).files_checked);
+    // Read again: deselected now, nothing more to do, and the list is not read again.
+    s.instances[0].files.insert(
+        A.into(),
+        files(&[
+            ("Movie/Movie.mkv", 1),
+            ("Movie/Sample/sample.mkv", 0),
+            ("Movie/info.nfo", 0),
+        ]),
+    );
+    let plan = decide_with(&s, &State::new(), &c);
+    assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
+    assert!(rec_of(&plan, A).files_checked);
+}
+
+#[test]
+fn a_download_with_no_wanted_file_fails_and_a_blocked_one_still_fails_whole() {
+    let c = with_filters(&["*.txt"], &[".mkv"]);
+    let mut s = snap(vec![torrent(A), torrent(B)], vec![]);
+    s.instances[0]
+        .files
+        .insert(A.into(), files(&[("x/readme.txt", 1), ("x/cover.jpg", 1)]));
+    s.instances[0]
+        .files
+        .insert(B.into(), files(&[("y/movie.mkv", 1), ("y/setup.exe", 1)]));
+    let plan = decide_with(&s, &State::new(), &c);
+    let reasons: Vec<(&str, &str)> = plan
+        .actions
+        .iter()
+        .map(|a| (a.hash.as_deref().unwrap(), a.reason.as_str()))
+        .collect();
+    assert_eq!(plan.actions.len(), 2, "{:#?}", plan.actions);
+    assert!(plan.actions.iter().all(|a| a.kind == ActionKind::Fail));
+    assert!(reasons[0].1.starts_with("no wanted file"), "{reasons:?}");
+    assert!(
+        reasons[1]
+            .1
+            .starts_with("blocked file extension: y/setup.exe"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn the_filters_ask_for_file_lists_and_leave_complete_downloads_alone() {
+    let c = with_filters(&["*.nfo"], &[]);
+    let mut no_blocked = c.clone();
+    for arr in no_blocked.arr.values_mut() {
+        arr.health.blocked_extensions.clear();
+    }
+    let s = snap(vec![torrent(A)], vec![]);
+    let wanted = details_needed(&s, &State::new(), &no_blocked, &Scope::default(), NOW);
+    assert_eq!(wanted.files, vec![("main".to_string(), A.to_string())]);
+    // Complete: nothing to deselect, and nothing failed for its files.
+    let mut s = snap(vec![super::tests::complete(A)], vec![]);
+    s.instances[0]
+        .files
+        .insert(A.into(), files(&[("x/info.nfo", 1)]));
+    let plan = decide_with(&s, &State::new(), &c);
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.kind != ActionKind::Deselect && a.kind != ActionKind::Fail),
+        "{:#?}",
+        plan.actions
+    );
+    assert!(!rec_of(&plan, A).no_wanted_file);
+}

@@ -1,0 +1,251 @@
+//! The torrent side end to end, on real qbittorrent-nox: the free-space guard stops and
+//! starts downloads, the file filters set file priorities. Each test checks what qBittorrent
+//! holds afterwards, that a dry run changes nothing, and that a steady pass sends nothing.
+
+use crate::helpers;
+
+use helpers::fault_proxy::FaultProxy;
+use helpers::qbit::QbitServer;
+use helpers::results::writes;
+use helpers::world::{WAIT, World, actions};
+use serde_json::Value;
+use sweeparr::model::ArrKind;
+
+/// (kind, hash, outcome) of every action, sorted.
+fn sorted_actions(summary: &Value) -> Vec<(String, String, String)> {
+    let mut all = actions(summary);
+    all.sort();
+    all
+}
+
+fn done(kind: &str, hashes: &[&String]) -> Vec<(String, String, String)> {
+    let mut all: Vec<_> = hashes
+        .iter()
+        .map(|h| (kind.to_string(), h.to_string(), "done".to_string()))
+        .collect();
+    all.sort();
+    all
+}
+
+async fn state_of(q: &QbitServer, hash: &str) -> String {
+    let info = q.torrent_info(hash).await.expect("torrent still there");
+    info["state"].as_str().unwrap_or_default().to_string()
+}
+
+/// A world of one instance behind a counting proxy and one Radarr.
+async fn world() -> (World, FaultProxy) {
+    let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
+    let proxy = FaultProxy::start(&w.qbit("main").url());
+    w.routes.push((w.qbit("main").url(), proxy.url()));
+    (w, proxy)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_space_guard_stops_downloads_and_starts_exactly_those_again() {
+    let (mut w, proxy) = world().await;
+    let a = w.add_stalled("main", "space-a", "radarr", &[]).await;
+    let b = w.add_stalled("main", "space-b", "radarr", &[]).await;
+    let by_hand = w.add_stalled("main", "space-user", "radarr", &[]).await;
+    let other = w.add_stalled("main", "space-linux", "linux", &[]).await;
+    w.qbit("main").stop_torrents(&by_hand).await;
+    let stopped = w.qbit("main").stopped_state(false);
+    w.qbit("main")
+        .wait_for_state(&by_hand, &[stopped], WAIT)
+        .await;
+
+    // More than any disk has: every running download of the Arr's category is stopped.
+    w.extra = "[space]\nmin_free = \"1000TiB\"\n".into();
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let planned: Vec<_> = sorted_actions(&summary)
+        .into_iter()
+        .map(|(kind, hash, outcome)| (kind, hash, outcome == "planned"))
+        .collect();
+    let mut want = vec![
+        ("pause".to_string(), a.clone(), true),
+        ("pause".to_string(), b.clone(), true),
+    ];
+    want.sort();
+    assert_eq!(planned, want, "{summary:#}");
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    assert_eq!(state_of(w.qbit("main"), &a).await, "stalledDL");
+
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), done("pause", &[&a, &b]));
+    let reason = summary["actions"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("< min_free 1000.0 TiB"),
+        "the reason gives the figures: {reason}"
+    );
+    for h in [&a, &b] {
+        w.qbit("main").wait_for_state(h, &[stopped], WAIT).await;
+        assert!(
+            w.qbit("main")
+                .tags_of(h)
+                .await
+                .contains(&"sweeparr-space".to_string())
+        );
+    }
+    // Stopped by hand, or not the Arr's: untouched.
+    assert!(w.qbit("main").tags_of(&by_hand).await.is_empty());
+    assert_eq!(state_of(w.qbit("main"), &other).await, "stalledDL");
+
+    // Nothing changed: nothing is sent.
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+
+    // Room again: the two the guard stopped start and lose the tag; the one stopped by hand
+    // stays stopped.
+    w.extra = "[space]\nmin_free = \"1MiB\"\nresume_margin = \"1MiB\"\n".into();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), done("resume", &[&a, &b]));
+    for h in [&a, &b] {
+        w.qbit("main")
+            .wait_for_state(h, &["stalledDL", "downloading", "queuedDL"], WAIT)
+            .await;
+        assert!(w.qbit("main").tags_of(h).await.is_empty(), "untagged");
+    }
+    assert_eq!(state_of(w.qbit("main"), &by_hand).await, stopped);
+
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+}
+
+/// (name, priority) of every file of a torrent, by name.
+async fn priorities(q: &QbitServer, hash: &str) -> Vec<(String, i64)> {
+    let files = q.get_json("torrents/files", &[("hash", hash)]).await;
+    let mut out: Vec<(String, i64)> = files
+        .as_array()
+        .expect("file list")
+        .iter()
+        .map(|f| {
+            let name = f["name"].as_str().unwrap_or_default();
+            let short = name.split_once('/').map_or(name, |(_, rest)| rest);
+            (short.to_string(), f["priority"].as_i64().unwrap_or(-1))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unwanted_files_are_not_downloaded_and_a_torrent_without_a_wanted_file_fails() {
+    let (mut w, proxy) = world().await;
+    let movie = w
+        .add_stalled_files(
+            "main",
+            "Filtered.Movie",
+            "radarr",
+            &[],
+            &[
+                ("Movie.mkv", 64_000),
+                ("Sample/movie-sample.mkv", 32_000),
+                ("movie.NFO", 500),
+            ],
+        )
+        .await;
+    let junk = w
+        .add_stalled_files(
+            "main",
+            "Only.Junk",
+            "radarr",
+            &[],
+            &[("notes.nfo", 500), ("Sample/x.mkv", 32_000)],
+        )
+        .await;
+    w.queue("movies", &junk, "downloading", vec![41]);
+    w.extra = "[health]\nexclude_files = [\"*sample*\", \"*.nfo\"]\n".into();
+    let all_on = vec![
+        ("Movie.mkv".to_string(), 1),
+        ("Sample/movie-sample.mkv".to_string(), 1),
+        ("movie.NFO".to_string(), 1),
+    ];
+
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let kinds: Vec<_> = sorted_actions(&summary)
+        .into_iter()
+        .map(|(kind, hash, _)| (kind, hash))
+        .collect();
+    let mut want = vec![
+        ("deselect".to_string(), movie.clone()),
+        ("fail".to_string(), junk.clone()),
+    ];
+    want.sort();
+    assert_eq!(kinds, want, "{summary:#}");
+    assert_eq!(priorities(w.qbit("main"), &movie).await, all_on);
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let mut want = done("deselect", &[&movie]);
+    want.extend(done("fail", &[&junk]));
+    want.sort();
+    assert_eq!(sorted_actions(&summary), want, "{summary:#}");
+    let deselect = summary["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "deselect")
+        .unwrap();
+    assert_eq!(
+        deselect["reason"],
+        "not wanted: Filtered.Movie/Sample/movie-sample.mkv (exclude_files \"*sample*\"), \
+         Filtered.Movie/movie.NFO (exclude_files \"*.nfo\")"
+    );
+    assert_eq!(
+        priorities(w.qbit("main"), &movie).await,
+        vec![
+            ("Movie.mkv".to_string(), 1),
+            ("Sample/movie-sample.mkv".to_string(), 0),
+            ("movie.NFO".to_string(), 0),
+        ]
+    );
+    // Failed through the Arr: blocklisted, and gone from qBittorrent with its files.
+    let fail = summary["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "fail")
+        .unwrap();
+    assert!(
+        fail["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no wanted file"),
+        "{fail:#}"
+    );
+    assert!(
+        w.arr("movies")
+            .blocklist()
+            .iter()
+            .any(|b| b.download_id.as_deref() == Some(junk.to_ascii_uppercase().as_str()))
+    );
+    assert!(
+        w.qbit("main").wait_for_gone(&junk, WAIT).await,
+        "failed torrent removed"
+    );
+
+    // The next pass reads the list again, finds it as it should be and sends nothing; the
+    // one after reads nothing.
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    assert_eq!(proxy.count("torrents/files"), 1);
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    assert_eq!(proxy.count("torrents/files"), 0);
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+}
