@@ -194,6 +194,34 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
                     .map_err(ActionError::NotRemoved),
             }
         }
+        Op::MarkFailed {
+            arr: name,
+            history_id,
+            client,
+        } => {
+            match arr(name)?.mark_failed(*history_id).await? {
+                RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => {}
+            }
+            match client {
+                ClientSide::ArrRemoves => qbit()?
+                    .delete(&hashes(), true)
+                    .await
+                    .map_err(ActionError::NotRemoved),
+                ClientSide::KeepTagged => qbit()?
+                    .add_tags(&hashes(), &[crate::decide::TAG_FAILED.to_string()])
+                    .await
+                    .map_err(ActionError::NotTagged),
+                ClientSide::RemoveKeepFiles => qbit()?
+                    .delete(&hashes(), false)
+                    .await
+                    .map_err(ActionError::NotRemoved),
+            }
+        }
+        Op::RecheckInto { category } => {
+            let qbit = qbit()?;
+            qbit.recheck(&hashes()).await?;
+            Ok(qbit.set_category(&hashes(), category).await?)
+        }
         Op::ClientDelete { delete_files } => Ok(qbit()?.delete(&hashes(), *delete_files).await?),
         Op::ImportScan {
             arr: name,

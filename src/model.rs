@@ -125,6 +125,17 @@ impl std::fmt::Display for TorrentKey {
     }
 }
 
+/// What an Arr's history says of the grab of one download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grab {
+    /// No `grabbed` record.
+    Missing,
+    /// Grabbed: the id of the newest `grabbed` record (for `history/failed/{id}`).
+    Grabbed(i64),
+    /// Its newest event is `downloadFailed`: already failed (blocklisted).
+    Failed,
+}
+
 /// qBittorrent's torrent state, with 4.x `pausedXX` and 5.x `stoppedXX` folded into `Paused*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -575,6 +586,8 @@ pub struct ArrSnapshot {
     pub queue: BTreeMap<String, QueueDownload>,
     /// History answers fetched this pass: upper-case `downloadId` -> holds an import event.
     pub history: BTreeMap<String, bool>,
+    /// Grab look-ups fetched this pass, by upper-case `downloadId`.
+    pub grabs: BTreeMap<String, Grab>,
     /// What scheduled searches need, read this pass; `None` when searches are off for this
     /// Arr, the pass is narrowed to hashes, or the reads failed (no search then).
     pub search: Option<SearchScan>,

@@ -77,6 +77,7 @@ pub async fn scan_lists(
                 error: None,
                 queue: Default::default(),
                 history: Default::default(),
+                grabs: Default::default(),
                 search: None,
                 health: Default::default(),
             };
@@ -142,7 +143,14 @@ pub async fn scan_details(
     }))
     .buffer_unordered(DETAIL_CONCURRENCY)
     .collect::<Vec<_>>();
-    let (trackers, files, history, private) = futures::join!(trackers, files, history, private);
+    let grabs = stream::iter(req.grabs.iter().filter_map(|(arr, id)| {
+        let client = clients.arr.get(arr)?;
+        Some(async move { (arr, id, within(deadline, client.grab_record(id)).await) })
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY)
+    .collect::<Vec<_>>();
+    let (trackers, files, history, private, grabs) =
+        futures::join!(trackers, files, history, private, grabs);
 
     let mut unread = Unread::default();
     for (inst, hash, res) in trackers {
@@ -178,6 +186,13 @@ pub async fn scan_details(
             && let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr)
         {
             s.history.insert(id.clone(), imported);
+        }
+    }
+    for (arr, id, res) in grabs {
+        if let Some(grab) = arr_unread.keep(res, "GET history (grab)", arr, id)
+            && let Some(s) = snapshot.arrs.iter_mut().find(|a| &a.name == arr)
+        {
+            s.grabs.insert(id.clone(), grab);
         }
     }
     for s in &mut snapshot.instances {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::error::{ArrError, scrub, snippet};
 use super::wire::{self, CommandReply, HistoryRecord, Paged, SystemStatus};
 use crate::config::{ArrConfig, ImportMode};
-use crate::model::{ArrKind, QueueDownload};
+use crate::model::{ArrKind, Grab, QueueDownload};
 
 /// Records asked for per history page.
 const HISTORY_PAGE_SIZE: usize = 100;
@@ -205,6 +205,49 @@ impl ArrClient {
             }
         }
         Err(self.malformed("GET history", "paging did not end"))
+    }
+
+    /// What the history says of the grab of `download_id` (upper-cased, matched exactly):
+    /// the newest of its `grabbed` and `downloadFailed` events decides.
+    pub async fn grab_record(&self, download_id: &str) -> Result<Grab, ArrError> {
+        let id = download_id.trim().to_ascii_uppercase();
+        let query = [
+            ("page", "1".to_string()),
+            ("pageSize", HISTORY_PAGE_SIZE.to_string()),
+            ("sortKey", "date".to_string()),
+            ("sortDirection", "descending".to_string()),
+            ("downloadId", id.clone()),
+            // `grabbed` is 1 and `downloadFailed` 4 in Radarr, Sonarr and Lidarr.
+            ("eventType", "1".to_string()),
+            ("eventType", "4".to_string()),
+        ];
+        let reply: Paged<HistoryRecord> = self.get_json("history", &query).await?;
+        let newest = reply.records.iter().find(|r| {
+            r.download_id
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(&id))
+                && (r.is_grab() || r.is_failure())
+        });
+        Ok(match newest {
+            Some(r) if r.is_failure() => Grab::Failed,
+            Some(r) => r.id.map_or(Grab::Missing, Grab::Grabbed),
+            None => Grab::Missing,
+        })
+    }
+
+    /// `POST history/failed/{id}`: the Arr marks the grab of history record `history_id`
+    /// failed, blocklists the release and (per its settings) searches for another. It leaves
+    /// the torrent in the client. A 404 means the record is gone.
+    pub async fn mark_failed(&self, history_id: i64) -> Result<RemoveOutcome, ArrError> {
+        let path = format!("history/failed/{history_id}");
+        let endpoint = format!("POST {path}");
+        let req = self.request(Method::POST, &path);
+        let resp = self.send(req, &endpoint).await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(RemoveOutcome::AlreadyGone);
+        }
+        self.check(resp, &endpoint).await?;
+        Ok(RemoveOutcome::Removed)
     }
 
     /// `DELETE queue/{id}?removeFromClient=<c>&blocklist=true&skipRedownload=<b>`.

@@ -200,6 +200,24 @@ impl HistoryRecord {
             _ => false,
         }
     }
+
+    /// True when this record is the grab of a release (`grabbed`, 1 in every Arr).
+    pub fn is_grab(&self) -> bool {
+        self.is_event("grabbed", 1)
+    }
+
+    /// True when this record is a failed download (`downloadFailed`, 4 in every Arr).
+    pub fn is_failure(&self) -> bool {
+        self.is_event("downloadFailed", 4)
+    }
+
+    fn is_event(&self, name: &str, value: i64) -> bool {
+        match &self.event_type {
+            Some(Value::String(n)) => n.eq_ignore_ascii_case(name),
+            Some(Value::Number(n)) => n.as_i64() == Some(value),
+            _ => false,
+        }
+    }
 }
 
 /// The reply to `POST command` / `GET command/{id}` (CommandResource), the fields read.

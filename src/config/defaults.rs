@@ -50,6 +50,8 @@ impl Default for RunConfig {
             http_timeout: Duration::from_secs(30),
             // A crashed holder's lease expires this soon after the pass deadline.
             lease_margin: Duration::from_secs(60),
+            failed_category: None,
+            recheck_category: None,
         }
     }
 }

@@ -157,6 +157,8 @@ mod tests {
             "tag_actions",
             "http_timeout",
             "lease_margin",
+            "failed_category",
+            "recheck_category",
             "url",
             "username",
             "password",

@@ -86,6 +86,10 @@ pub struct RawRun {
     pub http_timeout: Option<Threshold>,
     /// `lease_margin`
     pub lease_margin: Option<Threshold>,
+    /// `failed_category`
+    pub failed_category: Option<String>,
+    /// `recheck_category`
+    pub recheck_category: Option<String>,
 }
 
 /// `[qbit.NAME]`

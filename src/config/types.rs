@@ -69,6 +69,19 @@ pub struct RunConfig {
     /// How long the run lease outlives the pass deadline: a crashed run's lease (DynamoDB)
     /// blocks the next runs for at most `deadline` + this.
     pub lease_margin: Duration,
+    /// A torrent moved into this category by hand is failed through the Arr that owned it;
+    /// `None` = off.
+    pub failed_category: Option<String>,
+    /// A torrent moved into this category by hand is rechecked and moved back to its Arr's
+    /// category; `None` = off.
+    pub recheck_category: Option<String>,
+}
+
+impl RunConfig {
+    /// True when a category trigger is on: records then remember each torrent's Arr.
+    pub fn triggers_on(&self) -> bool {
+        self.failed_category.is_some() || self.recheck_category.is_some()
+    }
 }
 
 /// `[qbit.NAME]`

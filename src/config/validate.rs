@@ -59,6 +59,27 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         }
         arr.insert(name.clone(), built);
     }
+    for (key, trigger) in [
+        ("run.failed_category", &run.failed_category),
+        ("run.recheck_category", &run.recheck_category),
+    ] {
+        let Some(trigger) = trigger else { continue };
+        if let Some(owner) = categories.get(&trigger.to_lowercase()) {
+            return Err(ctx.invalid(
+                key,
+                format!(
+                    "category {trigger:?} is arr.{owner}'s; expected a category of its own, \
+                     e.g. \"failed\""
+                ),
+            ));
+        }
+    }
+    if run.failed_category.is_some() && run.failed_category == run.recheck_category {
+        return Err(ctx.invalid(
+            "run.recheck_category",
+            "is the same as run.failed_category; expected a category of its own",
+        ));
+    }
     let rules = super::rules::rules(&raw.rule, ctx)?;
     Ok(Config {
         source: ctx.origin.to_owned(),
@@ -118,7 +139,21 @@ fn run(raw: &RawRun, ctx: &Ctx) -> Result<RunConfig, ConfigError> {
         tag_actions: raw.tag_actions.unwrap_or(base.tag_actions),
         http_timeout: positive(raw.http_timeout, base.http_timeout, "run.http_timeout", ctx)?,
         lease_margin: positive(raw.lease_margin, base.lease_margin, "run.lease_margin", ctx)?,
+        failed_category: trigger(raw.failed_category.as_deref(), "run.failed_category", ctx)?,
+        recheck_category: trigger(raw.recheck_category.as_deref(), "run.recheck_category", ctx)?,
     })
+}
+
+/// A trigger category: a qBittorrent category name, or `None` when not written.
+fn trigger(raw: Option<&str>, key: &str, ctx: &Ctx) -> Result<Option<String>, ConfigError> {
+    match raw {
+        None => Ok(None),
+        Some(c) if c.trim().is_empty() || c.trim() != c || c.contains('\\') => Err(ctx.invalid(
+            key,
+            format!("expected a qBittorrent category name such as \"failed\", found {c:?}"),
+        )),
+        Some(c) => Ok(Some(c.to_owned())),
+    }
 }
 
 fn qbit_instance(name: &str, raw: &RawQbit, ctx: &Ctx) -> Result<QbitConfig, ConfigError> {

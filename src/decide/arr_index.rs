@@ -102,6 +102,7 @@ mod tests {
                 })
                 .collect(),
             history: ids.iter().map(|id| (id.to_string(), true)).collect(),
+            grabs: Default::default(),
             search: None,
             health: Default::default(),
         }

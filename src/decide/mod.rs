@@ -24,6 +24,7 @@ pub mod search;
 pub mod select;
 pub mod shared;
 pub mod space;
+mod triggers;
 
 #[cfg(test)]
 mod props;
@@ -160,17 +161,35 @@ pub fn decide(
 fn ensure_categories(inst: &InstanceSnapshot, config: &Config, plan: &mut Plan) {
     let mut wanted: Vec<&ArrConfig> = config.arr.values().collect();
     wanted.dedup_by(|a, b| a.category == b.category);
-    for arr in wanted {
-        if !inst.categories.iter().any(|c| c == &arr.category) {
+    let triggers = [
+        (&config.run.failed_category, "failed_category"),
+        (&config.run.recheck_category, "recheck_category"),
+    ];
+    let wanted = wanted
+        .into_iter()
+        .map(|arr| {
+            (
+                arr.category.as_str(),
+                Some(arr.name.as_str()),
+                arr.name.as_str(),
+            )
+        })
+        .chain(
+            triggers
+                .into_iter()
+                .filter_map(|(category, key)| category.as_deref().map(|c| (c, None, key))),
+        );
+    for (category, arr, of) in wanted {
+        if !inst.categories.iter().any(|c| c == category) {
             plan.actions.push(Action {
                 kind: ActionKind::CreateCategory,
                 instance: inst.name.clone(),
                 hash: None,
-                name: arr.category.clone(),
-                arr: Some(arr.name.clone()),
-                reason: format!("category {} of {} is missing", arr.category, arr.name),
+                name: category.to_string(),
+                arr: arr.map(str::to_string),
+                reason: format!("category {category} of {of} is missing"),
                 op: Op::CreateCategory {
-                    category: arr.category.clone(),
+                    category: category.to_string(),
                 },
                 skip: None,
             });
@@ -201,6 +220,7 @@ fn decide_torrent(
 ) {
     let (inst, snapshot, config, now) = (on.inst, on.snapshot, on.config, on.now);
     let Some(managed) = Managed::find(config, snapshot, t) else {
+        triggers::triggered(on, t, key, prev, rec, plan);
         return;
     };
     let arr_cfg = managed.config;
@@ -213,6 +233,9 @@ fn decide_torrent(
         history_imported: i.history(key),
     });
     observe::observe_into(rec, prev, inst, t, facts, &arr_cfg.health, now);
+    if config.run.triggers_on() && rec.owner.as_deref() != Some(arr_cfg.name.as_str()) {
+        rec.owner = Some(arr_cfg.name.clone());
+    }
     if inst.connection == Connection::Disconnected {
         // No network (VPN down, interface gone): what the torrent shows says nothing about
         // it. Its runs end; they start again when the network is back.
@@ -269,6 +292,11 @@ fn decide_torrent(
         space_step(on, t, prev, arr_cfg, rec, plan);
     }
 
+    remember(prev, rec, now, plan);
+}
+
+/// Plans the record `rec` observed this pass unless it is `prev` unchanged.
+fn remember(prev: Option<&TorrentRecord>, rec: &TorrentRecord, now: Epoch, plan: &mut Plan) {
     // Identity is equal by construction (the record was found by it).
     if prev.is_none_or(|p| !p.same_memory(rec)) {
         let mut rec = rec.clone();
@@ -352,21 +380,7 @@ impl Ctx<'_, '_> {
         let mut reason = reason;
         let op = match queued {
             Some(queue_id) => {
-                let client = if keep_private && private != Some(false) {
-                    if private.is_none() {
-                        reason.push_str(
-                            "; whether it is private is not known yet: kept in qBittorrent",
-                        );
-                    } else {
-                        reason.push_str("; private: kept in qBittorrent, tagged sweeparr-failed");
-                    }
-                    ClientSide::KeepTagged
-                } else if let Some(other) = shared {
-                    reason.push_str(&format!("; files kept: {other} uses them too"));
-                    ClientSide::RemoveKeepFiles
-                } else {
-                    ClientSide::ArrRemoves
-                };
+                let client = self.client_side(&mut reason);
                 Op::ArrRemove {
                     arr: self.arr.name.clone(),
                     queue_id,
@@ -399,6 +413,43 @@ impl Ctx<'_, '_> {
         let mut action = self.action(ActionKind::Fail, reason, op);
         action.skip = skip;
         action
+    }
+
+    /// What a fail through the Arr leaves in qBittorrent, the reason told why when it keeps
+    /// something: a private torrent under `private = "keep"` (or one whose flag is unknown)
+    /// stays, tagged; files another torrent of the instance uses stay.
+    pub(crate) fn client_side(&self, reason: &mut String) -> ClientSide {
+        let keep_private = self.arr_cfg.health.private == PrivatePolicy::Keep;
+        let private = self.t.private.or(self.rec.private);
+        if keep_private && private != Some(false) {
+            if private.is_none() {
+                reason.push_str("; whether it is private is not known yet: kept in qBittorrent");
+            } else {
+                reason.push_str("; private: kept in qBittorrent, tagged sweeparr-failed");
+            }
+            ClientSide::KeepTagged
+        } else if let Some(other) = self.shared.with(&self.t.hash, &self.t.content_path) {
+            reason.push_str(&format!("; files kept: {other} uses them too"));
+            ClientSide::RemoveKeepFiles
+        } else {
+            ClientSide::ArrRemoves
+        }
+    }
+
+    /// A fail through the Arr's history: its grab `history_id` marked failed, the torrent
+    /// then deleted or kept as [`Ctx::client_side`] says.
+    pub fn mark_failed(&self, reason: String, history_id: i64) -> Action {
+        let mut reason = reason;
+        let client = self.client_side(&mut reason);
+        self.action(
+            ActionKind::Fail,
+            reason,
+            Op::MarkFailed {
+                arr: self.arr.name.clone(),
+                history_id,
+                client,
+            },
+        )
     }
 
     /// Why a direct deletion (the Arr's queue does not hold the torrent) must wait, if it

@@ -72,6 +72,23 @@ pub enum Op {
     },
     /// `torrents/reannounce`
     Reannounce,
+    /// `POST <arr>/history/failed/{history_id}` (blocklist, search per the Arr's settings),
+    /// then the torrent is deleted from qBittorrent or kept, as `client` says.
+    MarkFailed {
+        /// Arr name.
+        arr: String,
+        /// Id of the download's `grabbed` history record.
+        history_id: i64,
+        /// What becomes of the torrent in qBittorrent (`ArrRemoves`: sweeparr deletes it
+        /// with its files, since a marked grab leaves the client alone).
+        client: ClientSide,
+    },
+    /// `torrents/recheck`, then `torrents/setCategory` (a torrent moved into
+    /// `recheck_category` goes back to its Arr's).
+    RecheckInto {
+        /// The category it goes back to.
+        category: String,
+    },
     /// `torrents/filePrio` of one torrent.
     FilePriority {
         /// Indexes of the files in `torrents/files`.
@@ -182,6 +199,9 @@ impl Action {
                 Op::ArrRemove {
                     client: ClientSide::KeepTagged,
                     ..
+                } | Op::MarkFailed {
+                    client: ClientSide::KeepTagged,
+                    ..
                 }
             )
     }
@@ -192,6 +212,10 @@ impl Action {
             self.op,
             Op::ClientDelete { delete_files: true }
                 | Op::ArrRemove {
+                    client: ClientSide::ArrRemoves,
+                    ..
+                }
+                | Op::MarkFailed {
                     client: ClientSide::ArrRemoves,
                     ..
                 }

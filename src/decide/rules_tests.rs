@@ -53,6 +53,7 @@ fn snapshot(torrents: Vec<Torrent>, arr_reachable: bool) -> Snapshot {
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
+            grabs: Default::default(),
             search: None,
             health: Default::default(),
         }],

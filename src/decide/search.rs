@@ -218,6 +218,7 @@ mod tests {
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
+            grabs: Default::default(),
             search: Some(SearchScan { wanted, running }),
             health: Default::default(),
         }

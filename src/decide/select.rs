@@ -29,12 +29,19 @@ pub struct DetailRequests {
     pub history: Vec<(String, String)>,
     /// (instance, hash): `torrents/properties`, for the private flag (user rules, 4.x).
     pub private: Vec<(String, String)>,
+    /// (arr, upper-case download id): `history?downloadId=&eventType=1`, the grab to mark
+    /// failed of a torrent moved into `failed_category`.
+    pub grabs: Vec<(String, String)>,
 }
 
 impl DetailRequests {
     /// Total number of requests.
     pub fn len(&self) -> usize {
-        self.trackers.len() + self.files.len() + self.history.len() + self.private.len()
+        self.trackers.len()
+            + self.files.len()
+            + self.history.len()
+            + self.private.len()
+            + self.grabs.len()
     }
 
     /// True when nothing is needed.
@@ -108,6 +115,18 @@ pub fn details_needed(
         let mut tracker_reads: Vec<(i64, &str)> = vec![];
         for t in inst.torrents.iter().filter(|t| scope.has_hash(&t.hash)) {
             let Some(m) = Managed::find(config, snapshot, t) else {
+                // Moved into failed_category: the grab to mark failed, when the Arr that
+                // owned it no longer holds it in its queue.
+                if config.run.failed_category.as_ref() == Some(&t.category)
+                    && !t.has_tag(&config.run.protect_tag)
+                    && let Some(owner) = records
+                        .and_then(|r| r.find_key(&HashKey::new(&t.hash)))
+                        .and_then(|(_, r)| r.owner.as_deref())
+                    && let Some(index) = arrs.iter().find(|i| i.arr.name == owner)
+                    && index.queued(&HashKey::new(&t.hash)).is_none()
+                {
+                    out.grabs.push((owner.to_string(), t.download_id()));
+                }
                 continue;
             };
             if t.has_tag(&config.run.protect_tag) {

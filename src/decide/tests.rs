@@ -112,6 +112,8 @@ pub(super) fn config() -> Config {
             tag_actions: false,
             http_timeout: Duration::from_secs(30),
             lease_margin: Duration::from_secs(60),
+            failed_category: None,
+            recheck_category: None,
         },
         qbit: BTreeMap::from([
             ("main".into(), qbit_cfg("main")),
@@ -215,6 +217,7 @@ pub(super) fn arr(name: &str, kind: ArrKind, queue: Vec<QueueDownload>) -> ArrSn
             .map(|q| (q.download_id.clone(), q))
             .collect(),
         history: BTreeMap::new(),
+        grabs: Default::default(),
         search: None,
         // Read and well (a direct deletion is then decided on the other guards).
         health: ArrHealth::Read(vec![]),

@@ -3,7 +3,8 @@
 use super::tests::{NOW, config, rec_of, record, snap, torrent};
 use super::*;
 use crate::config::{FileGlobs, Space};
-use crate::model::{Status, TorrentFile};
+use crate::decide::ClientSide;
+use crate::model::{Grab, Status, TorrentFile};
 use crate::state::{Record, State, TorrentRecord};
 
 const GIB: u64 = 1 << 30;
@@ -38,10 +39,11 @@ fn decide_with(s: &Snapshot, state: &State, c: &Config) -> Plan {
     decide(s, state, c, &Scope::default(), NOW)
 }
 
-/// (kind, hash) of the actions of a plan.
+/// (kind, hash) of the torrent actions of a plan (categories created left out).
 fn kinds(plan: &Plan) -> Vec<(ActionKind, &str)> {
     plan.actions
         .iter()
+        .filter(|a| a.kind != ActionKind::CreateCategory)
         .map(|a| (a.kind, a.hash.as_deref().unwrap_or("")))
         .collect()
 }
@@ -278,4 +280,177 @@ fn the_filters_ask_for_file_lists_and_leave_complete_downloads_alone() {
         plan.actions
     );
     assert!(!rec_of(&plan, A).no_wanted_file);
+}
+
+fn with_triggers() -> Config {
+    let mut c = config();
+    c.run.failed_category = Some("failed".into());
+    c.run.recheck_category = Some("recheck".into());
+    c
+}
+
+fn moved(hash: &str, category: &str) -> Torrent {
+    Torrent {
+        category: category.into(),
+        ..torrent(hash)
+    }
+}
+
+fn owned_by(hash: &str, arr: &str) -> State {
+    record(hash, |r| r.owner = Some(arr.into()))
+}
+
+#[test]
+fn the_owner_is_remembered_only_while_a_trigger_is_on() {
+    let s = snap(vec![torrent(A)], vec![]);
+    let plan = decide_with(&s, &State::new(), &with_triggers());
+    assert_eq!(rec_of(&plan, A).owner.as_deref(), Some("movies"));
+    // The trigger categories are created, so that they can be picked in qBittorrent.
+    let created: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::CreateCategory)
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(created, ["failed", "recheck"]);
+    let plan = decide_with(&s, &State::new(), &config());
+    assert_eq!(rec_of(&plan, A).owner, None);
+}
+
+#[test]
+fn a_torrent_moved_into_failed_category_is_failed_through_its_owner() {
+    let c = with_triggers();
+    // Still in the owner's queue: removed from it, blocklisted, as a stalled one.
+    let s = snap(
+        vec![moved(A, "failed")],
+        vec![super::tests::queued(A, &[9], "downloading")],
+    );
+    let plan = decide_with(&s, &owned_by(A, "movies"), &c);
+    assert_eq!(kinds(&plan), vec![(ActionKind::Fail, A)]);
+    let a = plan.actions.last().unwrap();
+    assert_eq!(a.reason, "moved into category failed by hand");
+    assert!(matches!(
+        a.op,
+        Op::ArrRemove {
+            queue_id: 9,
+            client: ClientSide::ArrRemoves,
+            ..
+        }
+    ));
+    // Dropped from the queue: its grab is looked up, then marked failed.
+    let mut s = snap(vec![moved(A, "failed")], vec![]);
+    let wanted = details_needed(&s, &owned_by(A, "movies"), &c, &Scope::default(), NOW);
+    assert_eq!(
+        wanted.grabs,
+        vec![("movies".to_string(), A.to_ascii_uppercase())]
+    );
+    assert_eq!(
+        kinds(&decide_with(&s, &owned_by(A, "movies"), &c)),
+        vec![],
+        "nothing before the grab is read"
+    );
+    s.arrs[0]
+        .grabs
+        .insert(A.to_ascii_uppercase(), Grab::Grabbed(77));
+    let plan = decide_with(&s, &owned_by(A, "movies"), &c);
+    assert_eq!(kinds(&plan), vec![(ActionKind::Fail, A)]);
+    let a = plan.actions.last().unwrap();
+    assert_eq!(
+        a.op,
+        Op::MarkFailed {
+            arr: "movies".into(),
+            history_id: 77,
+            client: ClientSide::ArrRemoves
+        }
+    );
+    assert!(a.deletes_files() && a.removes_from_client());
+    // Private, under private = "keep": marked failed and kept.
+    let private = Torrent {
+        private: Some(true),
+        ..moved(A, "failed")
+    };
+    let mut s = snap(vec![private], vec![]);
+    s.arrs[0]
+        .grabs
+        .insert(A.to_ascii_uppercase(), Grab::Grabbed(77));
+    let plan = decide_with(&s, &owned_by(A, "movies"), &c);
+    let a = plan.actions.last().unwrap();
+    assert!(matches!(
+        a.op,
+        Op::MarkFailed {
+            client: ClientSide::KeepTagged,
+            ..
+        }
+    ));
+    assert!(!a.deletes_files() && !a.removes_from_client());
+    // Failed already (the deletion of an earlier pass failed): deleted, not blocklisted again.
+    let mut s = snap(vec![moved(A, "failed")], vec![]);
+    s.arrs[0].grabs.insert(A.to_ascii_uppercase(), Grab::Failed);
+    let plan = decide_with(&s, &owned_by(A, "movies"), &c);
+    let a = plan.actions.last().unwrap();
+    assert_eq!(
+        (a.kind, &a.op),
+        (ActionKind::Fail, &Op::ClientDelete { delete_files: true })
+    );
+    assert!(
+        a.reason.ends_with("; already failed in movies"),
+        "{}",
+        a.reason
+    );
+}
+
+#[test]
+fn a_failed_trigger_without_an_owner_or_a_grab_is_only_reported() {
+    let c = with_triggers();
+    let mut s = snap(vec![moved(A, "failed"), moved(B, "failed")], vec![]);
+    s.arrs[0]
+        .grabs
+        .insert(B.to_ascii_uppercase(), Grab::Missing);
+    let state = owned_by(B, "movies");
+    let plan = decide_with(&s, &state, &c);
+    assert_eq!(
+        kinds(&plan),
+        vec![(ActionKind::Attention, A), (ActionKind::Attention, B)]
+    );
+    let reports: Vec<&Action> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Attention)
+        .collect();
+    assert!(reports.iter().all(|a| a.skip.is_some()));
+    assert!(reports[1].reason.contains("holds no grab of it"));
+    // The owner unreachable: nothing destructive.
+    let mut s = snap(vec![moved(A, "failed")], vec![]);
+    s.arrs[0].reachable = false;
+    s.arrs[0]
+        .grabs
+        .insert(A.to_ascii_uppercase(), Grab::Grabbed(5));
+    assert_eq!(kinds(&decide_with(&s, &owned_by(A, "movies"), &c)), vec![]);
+    // Protected: nothing at all.
+    let protected = Torrent {
+        tags: vec!["sweeparr-keep".into()],
+        ..moved(A, "failed")
+    };
+    let s = snap(vec![protected], vec![]);
+    assert_eq!(kinds(&decide_with(&s, &owned_by(A, "movies"), &c)), vec![]);
+}
+
+#[test]
+fn a_torrent_moved_into_recheck_category_is_rechecked_and_moved_back() {
+    let mut s = snap(vec![moved(A, "recheck")], vec![]);
+    s.arrs[0].reachable = false;
+    let plan = decide_with(&s, &owned_by(A, "movies"), &with_triggers());
+    assert_eq!(kinds(&plan), vec![(ActionKind::Recheck, A)]);
+    assert_eq!(
+        plan.actions.last().unwrap().op,
+        Op::RecheckInto {
+            category: "radarr".into()
+        }
+    );
+    // Off: the category means nothing.
+    assert!(
+        decide_with(&s, &owned_by(A, "movies"), &config())
+            .actions
+            .is_empty()
+    );
 }

@@ -91,6 +91,10 @@ pub struct TorrentRecord {
     /// by `exclude_files` or outside `keep_only`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_wanted_file: bool,
+    /// The Arr whose category it was last seen in (remembered while a category trigger is
+    /// on: a torrent moved into `failed_category` is failed through that Arr).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// When the free-space guard stopped it (tagged `sweeparr-space`); cleared when it is
     /// started again, by sweeparr or by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,6 +188,7 @@ macro_rules! with_memory_fields {
             files_checked,
             blocked_file,
             no_wanted_file,
+            owner,
             space_paused_at,
             attention_since,
             rechecked_at,
@@ -452,7 +457,7 @@ mod tests {
             "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
             "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
             "files_checked": true, "blocked_file": "x.exe", "no_wanted_file": true,
-            "space_paused_at": 23, "attention_since": 15,
+            "space_paused_at": 23, "owner": "movies", "attention_since": 15,
             "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
             "unregistered": "Unregistered torrent", "tracker_host": "t.example",
             "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,

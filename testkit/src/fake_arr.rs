@@ -28,7 +28,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use sweeparr::model::ArrKind;
@@ -203,6 +203,8 @@ struct Inner {
     commands: Vec<(FakeCommand, String)>,
     requests: Vec<RecordedRequest>,
     searches: Vec<i64>,
+    /// History record ids `POST history/failed/{id}` marked failed.
+    marked_failed: Vec<i64>,
     removed_from_client: Vec<String>,
     /// Downloads that left the queue (imported or removed); a qBittorrent sync skips them.
     gone: BTreeSet<String>,
@@ -315,6 +317,7 @@ impl FakeArr {
             commands: Vec::new(),
             requests: Vec::new(),
             searches: Vec::new(),
+            marked_failed: Vec::new(),
             removed_from_client: Vec::new(),
             gone: BTreeSet::new(),
             failure: None,
@@ -514,6 +517,11 @@ impl FakeArr {
     /// Blocklist entries, oldest first.
     pub fn blocklist(&self) -> Vec<FakeBlock> {
         lock(&self.state).blocklist.clone()
+    }
+
+    /// History record ids marked failed through `POST history/failed/{id}`.
+    pub fn marked_failed(&self) -> Vec<i64> {
+        lock(&self.state).marked_failed.clone()
     }
 
     /// Media ids the Arr searched a replacement for after a blocklisting removal.

@@ -69,6 +69,7 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
         files_checked: true,
         blocked_file: Some("sample.exe".to_string()),
         no_wanted_file: true,
+        owner: Some("movies".to_string()),
         space_paused_at: Some(NOW - 87),
         attention_since: Some(NOW - 85),
         rechecked_at: Some(NOW - 80),

@@ -9,7 +9,7 @@ use sweeparr::arr::{ArrClient, ArrError, RemoveOutcome};
 use sweeparr::config::{
     ArrConfig, Health, ImportMode, Secret, SecretSource, SeedGoal, SeedMode, Seeding,
 };
-use sweeparr::model::{ArrKind, TrackedState};
+use sweeparr::model::{ArrKind, Grab, TrackedState};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const KINDS: [ArrKind; 3] = [ArrKind::Radarr, ArrKind::Sonarr, ArrKind::Lidarr];
@@ -635,4 +635,46 @@ async fn fake_history_filters_by_event_type_number_and_download_id() {
     )
     .await;
     assert_eq!(none["totalRecords"], 0, "downloadId is an exact match");
+}
+
+#[tokio::test]
+async fn a_grab_is_found_marked_failed_once_and_then_seen_failed_in_every_kind() {
+    for kind in KINDS {
+        let fake = fake(kind);
+        let client = client(&fake);
+        assert_eq!(
+            client.grab_record(&hash(9)).await.unwrap(),
+            Grab::Missing,
+            "{kind:?}"
+        );
+        fake.add_download(FakeDownload {
+            media_ids: vec![301],
+            ..FakeDownload::new(&hash(9), "Some.Release")
+        });
+        let Grab::Grabbed(id) = client.grab_record(&hash(9)).await.unwrap() else {
+            panic!("{kind:?}: the grab of an added download");
+        };
+        fake.clear_requests();
+        assert_eq!(
+            client.mark_failed(id).await.unwrap(),
+            RemoveOutcome::Removed
+        );
+        let reqs = fake.requests();
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            (reqs[0].method.as_str(), reqs[0].path.as_str()),
+            (
+                "POST",
+                format!("{}/history/failed/{id}", kind.api_base()).as_str()
+            )
+        );
+        assert_eq!(fake.blocklist().len(), 1, "{kind:?}");
+        assert_eq!(fake.searches(), vec![301]);
+        // Its newest event is now the failure: no second marking.
+        assert_eq!(client.grab_record(&hash(9)).await.unwrap(), Grab::Failed);
+        assert_eq!(
+            client.mark_failed(999_999).await.unwrap(),
+            RemoveOutcome::AlreadyGone
+        );
+    }
 }

@@ -233,6 +233,7 @@ fn decide_twice(torrents: Vec<Torrent>, queue: Vec<QueueRecord>) {
             error: None,
             queue: group_queue(queue),
             history: Default::default(),
+            grabs: Default::default(),
             search: None,
             health: Default::default(),
         }],

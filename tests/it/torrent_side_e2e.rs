@@ -249,3 +249,92 @@ async fn unwanted_files_are_not_downloaded_and_a_torrent_without_a_wanted_file_f
     assert_eq!(proxy.count("torrents/files"), 0);
     assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
 }
+
+async fn category_of(q: &QbitServer, hash: &str) -> String {
+    let info = q.torrent_info(hash).await.expect("torrent still there");
+    info["category"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn torrents_moved_into_the_trigger_categories_are_failed_or_rechecked() {
+    let (mut w, proxy) = world().await;
+    w.extra = "failed_category = \"failed\"\nrecheck_category = \"recheck\"\n".into();
+    let bad = w.add_stalled("main", "trigger-bad", "radarr", &[]).await;
+    let again = w.add_stalled("main", "trigger-again", "radarr", &[]).await;
+    w.queue("movies", &bad, "downloading", vec![31]);
+    w.queue("movies", &again, "downloading", vec![32]);
+
+    // The first pass remembers which Arr each torrent is for, and makes the categories a
+    // user picks in qBittorrent.
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let names = w.qbit("main").category_names().await;
+    assert!(
+        names.contains(&"failed".to_string()) && names.contains(&"recheck".to_string()),
+        "{names:?}"
+    );
+
+    // By hand, in qBittorrent: one marked failed, one to recheck. The Arr's queue, which
+    // lists its own category only, drops the first.
+    for (hash, category) in [(&bad, "failed"), (&again, "recheck")] {
+        w.qbit("main")
+            .post_ok(
+                "torrents/setCategory",
+                &[("hashes", hash.as_str()), ("category", category)],
+            )
+            .await;
+    }
+    assert!(w.arr("movies").drop_download(&bad));
+    let grab = w
+        .arr("movies")
+        .history()
+        .iter()
+        .find(|h| {
+            h.event_type == "grabbed" && h.download_id.as_deref() == Some(&bad.to_ascii_uppercase())
+        })
+        .map(|h| h.id)
+        .expect("the grab of the release");
+
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let planned: Vec<_> = sorted_actions(&summary)
+        .into_iter()
+        .map(|(kind, hash, outcome)| (kind, hash, outcome == "planned"))
+        .collect();
+    let mut want = vec![
+        ("fail".to_string(), bad.clone(), true),
+        ("recheck".to_string(), again.clone(), true),
+    ];
+    want.sort();
+    assert_eq!(planned, want, "{summary:#}");
+    assert!(w.arr("movies").marked_failed().is_empty());
+    assert_eq!(category_of(w.qbit("main"), &again).await, "recheck");
+
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let mut want = done("fail", &[&bad]);
+    want.extend(done("recheck", &[&again]));
+    want.sort();
+    assert_eq!(sorted_actions(&summary), want, "{summary:#}");
+    // Failed through the Arr: its grab marked failed (blocklisted, searched again), the
+    // torrent deleted.
+    assert_eq!(w.arr("movies").marked_failed(), vec![grab]);
+    assert!(
+        w.arr("movies")
+            .blocklist()
+            .iter()
+            .any(|b| b.download_id.as_deref() == Some(bad.to_ascii_uppercase().as_str()))
+    );
+    assert!(w.arr("movies").searches().contains(&31));
+    assert!(w.qbit("main").wait_for_gone(&bad, WAIT).await);
+    // Rechecked, and back in the Arr's category.
+    assert_eq!(proxy.count("torrents/recheck"), 1);
+    assert_eq!(category_of(w.qbit("main"), &again).await, "radarr");
+
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+}

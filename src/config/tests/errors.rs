@@ -144,6 +144,16 @@ const BAD: &[(&str, &str, &str)] = &[
     ),
     ("[space]\nfree = \"1GiB\"", "space.free", "unknown field"),
     (
+        "[run]\nfailed_category = \"\"",
+        "run.failed_category",
+        "category name",
+    ),
+    (
+        "[run]\nfailed_category = \"x\"\nrecheck_category = \"x\"",
+        "run.recheck_category",
+        "same as run.failed_category",
+    ),
+    (
         "[qbit.main]\nurl = \"http://x\"\n[qbit.main.space]\nresume_margin = 5",
         "qbit.main.space.resume_margin",
         "a size",
@@ -221,4 +231,12 @@ fn inline_origin_is_named_in_errors() {
         shown.starts_with("<inline SWEEPARR_CONFIG_TOML>: run.deadline: "),
         "{shown}"
     );
+}
+
+#[test]
+fn a_trigger_category_must_not_be_an_arrs() {
+    let text = format!("[run]\nrecheck_category = \"RADARR\"\n{MINIMAL}");
+    let err = try_load(&text).unwrap_err().to_string();
+    assert!(err.contains("run.recheck_category"), "{err}");
+    assert!(err.contains("arr.movies's"), "{err}");
 }

@@ -91,6 +91,7 @@ pub fn library(instances: usize, per_instance: usize, seed: u64) -> (Snapshot, V
             error: None,
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
+            grabs: Default::default(),
             search: None,
             health: Default::default(),
         })

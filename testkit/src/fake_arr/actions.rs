@@ -61,6 +61,49 @@ pub(super) async fn queue_delete(
     Ok(Json(json!({})).into_response())
 }
 
+/// `POST history/failed/{id}`: the grab of the download that history record `id` belongs to
+/// is marked failed, as the Arrs' failed-download handling does: the release blocklisted, a
+/// `downloadFailed` event written and a search started ("Redownload Failed" on). The queue
+/// and the client are left alone. 404 for an unknown record.
+pub(super) async fn history_failed(State(st): State<Shared>, Path(id): Path<i64>) -> Reply {
+    let mut inner = lock(&st);
+    let Some(record) = inner.history.iter().find(|h| h.id == id).cloned() else {
+        return Err(error(404, "NotFound"));
+    };
+    let grabs: Vec<FakeHistory> = match &record.download_id {
+        Some(d) => inner
+            .history
+            .iter()
+            .filter(|h| h.download_id.as_deref() == Some(d) && h.event_type == "grabbed")
+            .cloned()
+            .collect(),
+        None => vec![record.clone()],
+    };
+    let media: Vec<i64> = grabs.iter().filter_map(|g| g.media_id).collect();
+    let title = grabs
+        .first()
+        .map_or(record.source_title.clone(), |g| g.source_title.clone());
+    let block = FakeBlock {
+        id: inner.next(),
+        download_id: record.download_id.clone(),
+        source_title: title.clone(),
+        media_ids: media.clone(),
+        date: now(),
+    };
+    inner.blocklist.push(block);
+    for g in &grabs {
+        inner.add_history(
+            record.download_id.clone(),
+            "downloadFailed",
+            g.media_id,
+            &title,
+        );
+    }
+    inner.searches.extend(media);
+    inner.marked_failed.push(id);
+    Ok(Json(json!({})).into_response())
+}
+
 /// Command names the fake knows, per kind (case-insensitive on input, canonical on output).
 fn known_commands(kind: ArrKind) -> &'static [&'static str] {
     match kind {

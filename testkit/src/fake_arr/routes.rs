@@ -23,6 +23,7 @@ pub(super) fn router(kind: ArrKind, state: Shared) -> Router {
         )
         .route(&format!("{b}/command/{{id}}"), get(command_get))
         .route(&format!("{b}/history"), get(history))
+        .route(&format!("{b}/history/failed/{{id}}"), post(history_failed))
         .route(&format!("{b}/blocklist"), get(blocklist))
         .route(&format!("{b}/wanted/missing"), get(wanted_missing))
         .route(&format!("{b}/wanted/cutoff"), get(wanted_cutoff))
@@ -415,7 +416,7 @@ async fn queue(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>)
 
 #[path = "actions.rs"]
 mod actions;
-use actions::{command_get, command_list, command_post, queue_delete};
+use actions::{command_get, command_list, command_post, history_failed, queue_delete};
 
 /// Event names by their integer value, per kind (for the `eventType` filter).
 fn event_name(kind: ArrKind, value: i64) -> Option<&'static str> {
