@@ -47,6 +47,9 @@ pub enum ActionError {
     /// failed.
     #[error("failed through the Arr, but not removed: {0}")]
     NotRemoved(QbitError),
+    /// A file could not be moved or deleted.
+    #[error("{0}")]
+    Disk(String),
     /// The deadline came while the request was on its way.
     #[error("deadline reached while sending")]
     DeadlineWhileSending,
@@ -216,6 +219,24 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
                     .await
                     .map_err(ActionError::NotRemoved),
             }
+        }
+        Op::Recycle { from, to } => {
+            let (from, to) = (from.clone(), to.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::orphans::recycle(&from, &to)
+                    .map_err(|e| ActionError::Disk(format!("moving {}: {e}", from.display())))
+            })
+            .await
+            .map_err(|e| ActionError::Disk(e.to_string()))?
+        }
+        Op::Purge { path } => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                std::fs::remove_dir_all(&path)
+                    .map_err(|e| ActionError::Disk(format!("deleting {}: {e}", path.display())))
+            })
+            .await
+            .map_err(|e| ActionError::Disk(e.to_string()))?
         }
         Op::RecheckInto { category } => {
             let qbit = qbit()?;

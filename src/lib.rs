@@ -33,6 +33,7 @@ pub mod ledger;
 pub mod model;
 pub mod net;
 pub mod notify;
+pub mod orphans;
 pub mod pass;
 pub mod qbit;
 pub mod rules;

@@ -737,6 +737,10 @@ pub enum ActionKind {
     Pause,
     /// A download the free-space guard stopped, started again and untagged.
     Resume,
+    /// A file no torrent uses moved into the recycle folder (`[orphans]`).
+    Recycle,
+    /// A dated recycle folder older than `purge_after` deleted.
+    Purge,
 }
 
 impl ActionKind {

@@ -33,6 +33,8 @@ pub struct PassOptions {
     pub budget: Duration,
     /// Unique id of this invocation.
     pub run_id: String,
+    /// The pass runs where the torrents' files are (not in the cloud): `[orphans]` applies.
+    pub local_disk: bool,
 }
 
 impl PassOptions {
@@ -43,6 +45,7 @@ impl PassOptions {
             scope,
             budget: config.run.deadline,
             run_id: new_run_id(),
+            local_disk: true,
         }
     }
 }
@@ -155,6 +158,12 @@ async fn leased_pass(
         // A direct deletion is planned: read those Arrs' health checks, then decide again.
         scan::scan_health(clients, &mut snapshot, &plan.needs_health, act_deadline).await;
         plan = decide::decide(&snapshot, &state, config, &opts.scope, now);
+    }
+    if let Some(cfg) = config.orphans.as_ref().filter(|_| opts.local_disk)
+        && !opts.scope.narrowed_to_hashes()
+    {
+        plan.actions
+            .extend(look_for_orphans(cfg, config, &snapshot, summary).await);
     }
     // Nothing after this reads the scan (torrent lists, file lists): free it before acting.
     drop(snapshot);
@@ -270,6 +279,45 @@ fn action_summary(
     }
 }
 
+/// The orphan search: the actions it plans, and what it found in the summary.
+async fn look_for_orphans(
+    cfg: &crate::config::Orphans,
+    config: &Config,
+    snapshot: &crate::model::Snapshot,
+    summary: &mut Summary,
+) -> Vec<decide::Action> {
+    let mut report = crate::summary::OrphansSummary::default();
+    let used = match crate::orphans::in_use(snapshot, config) {
+        Ok(used) => used,
+        Err(why) => {
+            info!(why = %why, "no orphan search");
+            report.skipped = Some(format!("{why}: no orphan search"));
+            summary.orphans = Some(report);
+            return Vec::new();
+        }
+    };
+    let owned = cfg.clone();
+    let searched = tokio::task::spawn_blocking(move || {
+        let now = SystemTime::now();
+        let (found, roots) = crate::orphans::search(&owned, &used, now);
+        let purge = crate::orphans::purgeable(&owned, now);
+        (crate::orphans::actions(&owned, &found, &purge, now), roots)
+    })
+    .await;
+    let actions = match searched {
+        Ok((actions, roots)) => {
+            report.roots = roots;
+            actions
+        }
+        Err(e) => {
+            report.skipped = Some(format!("the orphan search stopped: {e}"));
+            Vec::new()
+        }
+    };
+    summary.orphans = Some(report);
+    actions
+}
+
 fn set_status(summary: &mut Summary, plan: &Plan) {
     // An error on a reachable instance or Arr: some detail could not be read.
     let unreachable = summary
@@ -280,6 +328,11 @@ fn set_status(summary: &mut Summary, plan: &Plan) {
             .arrs
             .iter()
             .any(|a| !a.reachable || a.error.is_some());
+    let unreadable_root = summary
+        .orphans
+        .as_ref()
+        .is_some_and(|o| o.roots.iter().any(|r| r.error.is_some()));
+    let unreachable = unreachable || unreadable_root;
     let failed = summary.actions.iter().any(|a| {
         a.outcome == Outcome::Failed || a.skipped_for(|why| *why == SkipReason::DeadlineReached)
     });

@@ -137,6 +137,19 @@ pub struct Summary {
     /// Set with status `error`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// `[orphans]`: what the search of the roots found; absent when off.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub orphans: Option<OrphansSummary>,
+}
+
+/// What the orphan search of one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrphansSummary {
+    /// Each root searched.
+    pub roots: Vec<crate::orphans::RootSearch>,
+    /// Why no root was searched, if none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 impl Summary {
@@ -153,6 +166,7 @@ impl Summary {
             actions: vec![],
             state: StateCounts::default(),
             error: None,
+            orphans: None,
         }
     }
 }

@@ -168,6 +168,7 @@ fuzz_target!(|input: Input| {
             error: None,
             queue,
             history: Default::default(),
+            grabs: Default::default(),
             search: None,
             health: Default::default(),
         }],

@@ -91,6 +91,8 @@ async fn handle(shared: &Shared, ev: LambdaEvent<Value>) -> Result<Summary, Erro
     })?;
     let mut opts = PassOptions::new(&shared.config, scope, inv.dry_run);
     opts.budget = budget(shared.config.run.deadline, ev.context.deadline, now_ms());
+    // No file of the torrents is reachable from the function.
+    opts.local_disk = false;
     info!(
         request_id = %ev.context.request_id,
         run_id = %opts.run_id,

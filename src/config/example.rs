@@ -179,6 +179,11 @@ mod tests {
             "keep_only",
             "min_free",
             "resume_margin",
+            "roots",
+            "recycle",
+            "min_age",
+            "purge_after",
+            "max_per_pass",
             "failed_import_after",
             "failed_import_ignore",
             "research",
@@ -222,6 +227,7 @@ mod tests {
             "[[notify]]",
             "[space]",
             ".space]",
+            "[orphans]",
         ] {
             assert!(example().contains(table), "{table}");
         }

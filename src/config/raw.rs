@@ -44,6 +44,8 @@ pub struct RawConfig {
     /// `[space]`, defaults for every instance.
     #[serde(default)]
     pub space: RawSpace,
+    /// `[orphans]`
+    pub orphans: Option<RawOrphans>,
     /// `[[notify]]` targets.
     #[serde(default)]
     pub notify: Vec<RawNotify>,
@@ -128,6 +130,25 @@ pub struct RawSpace {
     pub min_free: Option<Size>,
     /// `resume_margin`
     pub resume_margin: Option<Size>,
+}
+
+/// `[orphans]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "the [orphans] table (roots, recycle, min_age, purge_after, max_per_pass)"
+)]
+pub struct RawOrphans {
+    /// `roots`
+    pub roots: Option<Vec<PathBuf>>,
+    /// `recycle`
+    pub recycle: Option<PathBuf>,
+    /// `min_age`
+    pub min_age: Option<Threshold>,
+    /// `purge_after`
+    pub purge_after: Option<Threshold>,
+    /// `max_per_pass`
+    pub max_per_pass: Option<usize>,
 }
 
 /// `[arr.NAME]`

@@ -24,6 +24,24 @@ pub struct Config {
     pub notify: Vec<NotifyConfig>,
     /// `[[rule]]`, in order, their expressions compiled.
     pub rules: Vec<crate::rules::Rule>,
+    /// `[orphans]`; `None` when there is no root.
+    pub orphans: Option<Orphans>,
+}
+
+/// `[orphans]`: files under the roots that no torrent uses, moved to a recycle folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Orphans {
+    /// Folders searched, as sweeparr sees them (torrent paths are compared after
+    /// `path_map`).
+    pub roots: Vec<PathBuf>,
+    /// Where orphans are moved, one dated folder per day (never searched).
+    pub recycle: PathBuf,
+    /// A file modified more recently is never an orphan.
+    pub min_age: Duration,
+    /// Dated recycle folders older than this are deleted; `None` = never.
+    pub purge_after: Option<Duration>,
+    /// At most this many files are moved in one pass.
+    pub max_per_pass: usize,
 }
 
 /// Which state backend (`backend` of `[state]`: `file`, `dynamodb`).

@@ -11,13 +11,13 @@ use std::time::Duration;
 use super::defaults::{QBIT_USERNAME, STATE_PATH};
 use super::error::{ConfigError, Ctx};
 use super::raw::{
-    Ratio, RawArr, RawConfig, RawHealth, RawQbit, RawRun, RawSecret, RawSeeding, RawSpace,
-    RawState, RawTracker, Threshold,
+    Ratio, RawArr, RawConfig, RawHealth, RawOrphans, RawQbit, RawRun, RawSecret, RawSeeding,
+    RawSpace, RawState, RawTracker, Threshold,
 };
 use super::secret::{Secret, SecretSource};
 use super::types::{
-    ArrConfig, Config, FileGlobs, Health, ImportMode, QbitConfig, RunConfig, SeedGoal, SeedMode,
-    Seeding, Space, StateConfig, TrackerRule,
+    ArrConfig, Config, FileGlobs, Health, ImportMode, Orphans, QbitConfig, RunConfig, SeedGoal,
+    SeedMode, Seeding, Space, StateConfig, TrackerRule,
 };
 use super::values::{
     check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
@@ -81,7 +81,14 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         ));
     }
     let rules = super::rules::rules(&raw.rule, ctx)?;
+    let orphans = raw
+        .orphans
+        .as_ref()
+        .map(|o| orphans(o, ctx))
+        .transpose()?
+        .flatten();
     Ok(Config {
+        orphans,
         source: ctx.origin.to_owned(),
         state,
         run,
@@ -203,6 +210,64 @@ fn qbit_instance(name: &str, raw: &RawQbit, ctx: &Ctx) -> Result<QbitConfig, Con
         tls_insecure: raw.tls_insecure.unwrap_or(false),
         space: None,
     })
+}
+
+/// `[orphans]`; `None` without roots. Paths are absolute (the file may be read from
+/// anywhere, and a relative root would move files under the working directory).
+fn orphans(raw: &RawOrphans, ctx: &Ctx) -> Result<Option<Orphans>, ConfigError> {
+    let roots = raw.roots.clone().unwrap_or_default();
+    if roots.is_empty() {
+        return Ok(None);
+    }
+    for (i, root) in roots.iter().enumerate() {
+        if !root.is_absolute() {
+            return Err(ctx.invalid(
+                format!("orphans.roots[{i}]"),
+                format!(
+                    "expected an absolute folder path, found {:?}",
+                    root.display().to_string()
+                ),
+            ));
+        }
+    }
+    let recycle = raw.recycle.clone().ok_or_else(|| {
+        ctx.invalid(
+            "orphans.recycle",
+            "missing; expected the absolute folder orphans are moved to, on the same \
+             filesystem as the roots, e.g. \"/downloads/.sweeparr-recycle\"",
+        )
+    })?;
+    if !recycle.is_absolute() {
+        return Err(ctx.invalid(
+            "orphans.recycle",
+            format!(
+                "expected an absolute folder path, found {:?}",
+                recycle.display().to_string()
+            ),
+        ));
+    }
+    if let Some(i) = roots.iter().position(|r| r.starts_with(&recycle)) {
+        return Err(ctx.invalid(
+            format!("orphans.roots[{i}]"),
+            "is inside orphans.recycle; expected the recycle folder outside every root or \
+             within one",
+        ));
+    }
+    let max_per_pass = raw.max_per_pass.unwrap_or(50);
+    if max_per_pass == 0 {
+        return Err(ctx.invalid(
+            "orphans.max_per_pass",
+            "expected at least 1 (leave [orphans] out to turn it off)",
+        ));
+    }
+    Ok(Some(Orphans {
+        roots,
+        recycle,
+        min_age: threshold(raw.min_age, Some(Duration::from_secs(24 * 3600)))
+            .unwrap_or(Duration::ZERO),
+        purge_after: threshold(raw.purge_after, Some(Duration::from_secs(30 * 24 * 3600))),
+        max_per_pass,
+    }))
 }
 
 /// `resume_margin` when written nowhere.

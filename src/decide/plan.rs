@@ -89,6 +89,18 @@ pub enum Op {
         /// The category it goes back to.
         category: String,
     },
+    /// A file moved (renamed) into the recycle folder.
+    Recycle {
+        /// Where it is.
+        from: std::path::PathBuf,
+        /// Where it goes.
+        to: std::path::PathBuf,
+    },
+    /// A dated recycle folder deleted with everything in it.
+    Purge {
+        /// The folder.
+        path: std::path::PathBuf,
+    },
     /// `torrents/filePrio` of one torrent.
     FilePriority {
         /// Indexes of the files in `torrents/files`.

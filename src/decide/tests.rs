@@ -128,6 +128,7 @@ pub(super) fn config() -> Config {
         ]),
         notify: vec![],
         rules: vec![],
+        orphans: None,
     }
 }
 

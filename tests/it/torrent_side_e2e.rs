@@ -338,3 +338,129 @@ async fn torrents_moved_into_the_trigger_categories_are_failed_or_rechecked() {
     assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
     assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
 }
+
+/// Writes `path` (and its folders) and dates it `age` back.
+fn old_file(path: &std::path::Path, age: std::time::Duration) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, b"left behind").unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphaned_files_are_moved_to_the_recycle_folder_and_nothing_a_torrent_uses_is() {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+    let (mut w, _proxy) = world().await;
+    let root = w.qbit("main").save_dir();
+    let (seeding, data) = w
+        .add_seeding(
+            "main",
+            "Kept.Movie",
+            "misc",
+            &[],
+            &[("movie.mkv", 40_000), ("extras/a.txt", 100)],
+            false,
+        )
+        .await;
+    // Beside the torrent: two orphans, one too recent. Inside its folder: a file the
+    // torrent does not list, never an orphan (the torrent may still write there).
+    old_file(&root.join("old.mkv"), 3 * DAY);
+    old_file(&root.join("sub/older.nfo"), 9 * DAY);
+    old_file(&root.join("fresh.mkv"), std::time::Duration::from_secs(60));
+    old_file(&data.join("not-in-torrent.txt"), 9 * DAY);
+    let recycle = w.dir.path().join("recycle");
+    let section = format!(
+        "[orphans]\nroots = [\"{}\"]\nrecycle = \"{}\"\nmin_age = \"1d\"\npurge_after = \"30d\"\n",
+        root.display(),
+        recycle.display()
+    );
+    w.extra = section.clone();
+
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let planned: Vec<(String, String)> = summary["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "recycle")
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        planned,
+        vec![
+            ("sub/older.nfo".to_string(), "planned".to_string()),
+            ("old.mkv".to_string(), "planned".to_string())
+        ],
+        "{summary:#}"
+    );
+    assert_eq!(summary["orphans"]["roots"][0]["found"], 2);
+    assert!(root.join("old.mkv").exists() && !recycle.exists());
+
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert!(
+        summary["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "recycle")
+            .all(|a| a["outcome"] == "done"),
+        "{summary:#}"
+    );
+    let today = sweeparr::orphans::day(std::time::SystemTime::now());
+    let below = |p: &std::path::Path| -> std::path::PathBuf {
+        recycle.join(&today).join(p.strip_prefix("/").unwrap())
+    };
+    for moved in ["old.mkv", "sub/older.nfo"] {
+        assert!(!root.join(moved).exists(), "{moved} moved away");
+        assert_eq!(
+            std::fs::read(below(&root.join(moved))).unwrap(),
+            b"left behind",
+            "{moved} in the recycle folder"
+        );
+    }
+    assert!(root.join("fresh.mkv").exists());
+    assert!(data.join("not-in-torrent.txt").exists());
+    assert!(data.join("movie.mkv").exists() && data.join("extras/a.txt").exists());
+    assert!(w.qbit("main").torrent_info(&seeding).await.is_some());
+
+    // Nothing left to move; a recycle folder older than purge_after goes.
+    old_file(&recycle.join("2000-01-01/x/y.bin"), DAY);
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(
+        sorted_actions(&summary),
+        vec![("purge".to_string(), String::new(), "done".to_string())]
+    );
+    assert!(!recycle.join("2000-01-01").exists());
+    assert!(recycle.join(&today).exists(), "today's folder stays");
+
+    // An instance that cannot be read: its torrents are unknown, so nothing is moved.
+    old_file(&root.join("another.mkv"), 3 * DAY);
+    w.extra = format!(
+        "{section}\n[qbit.gone]\nurl = \"http://127.0.0.1:{}\"\n",
+        helpers::qbit::free_port()
+    );
+    let (_, summary) = w.run_json(&[]).await;
+    assert!(
+        summary["orphans"]["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("instance gone is unreachable")),
+        "{summary:#}"
+    );
+    assert!(
+        summary["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["kind"] != "recycle"),
+        "{summary:#}"
+    );
+    assert!(root.join("another.mkv").exists());
+}

@@ -154,6 +154,32 @@ const BAD: &[(&str, &str, &str)] = &[
         "same as run.failed_category",
     ),
     (
+        "[orphans]\nroots = [\"dl\"]",
+        "orphans.roots[0]",
+        "absolute",
+    ),
+    ("[orphans]\nroots = [\"/dl\"]", "orphans.recycle", "missing"),
+    (
+        "[orphans]\nroots = [\"/dl\"]\nrecycle = \"bin\"",
+        "orphans.recycle",
+        "absolute",
+    ),
+    (
+        "[orphans]\nroots = [\"/bin/dl\"]\nrecycle = \"/bin\"",
+        "orphans.roots[0]",
+        "inside orphans.recycle",
+    ),
+    (
+        "[orphans]\nroots = [\"/dl\"]\nrecycle = \"/r\"\nmax_per_pass = 0",
+        "orphans.max_per_pass",
+        "at least 1",
+    ),
+    (
+        "[orphans]\nroot = [\"/dl\"]",
+        "orphans.root",
+        "unknown field",
+    ),
+    (
         "[qbit.main]\nurl = \"http://x\"\n[qbit.main.space]\nresume_margin = 5",
         "qbit.main.space.resume_margin",
         "a size",

@@ -332,6 +332,19 @@ fn tracker_recheck_defaults_to_an_hour_and_is_overridden_per_arr() {
 }
 
 #[test]
+fn orphans_are_off_without_roots_and_default_the_rest() {
+    assert_eq!(load_ok(MINIMAL).orphans, None);
+    let text = format!("{MINIMAL}\n[orphans]\nroots = []\n");
+    assert_eq!(load_ok(&text).orphans, None);
+    let text = format!("{MINIMAL}\n[orphans]\nroots = [\"/dl\"]\nrecycle = \"/dl/.bin\"\n");
+    let o = load_ok(&text).orphans.unwrap();
+    assert_eq!(o.roots, [std::path::PathBuf::from("/dl")]);
+    assert_eq!(o.min_age, secs(86_400));
+    assert_eq!(o.purge_after, Some(secs(30 * 86_400)));
+    assert_eq!(o.max_per_pass, 50);
+}
+
+#[test]
 fn space_is_off_unless_set_and_an_instance_overrides_single_keys() {
     assert_eq!(load_ok(MINIMAL).qbit["main"].space, None);
     let text = format!(
