@@ -220,6 +220,26 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
                     .map_err(ActionError::NotRemoved),
             }
         }
+        Op::EditTrackers { add, remove } => {
+            let qbit = qbit()?;
+            for hash in hashes() {
+                qbit.add_trackers(&hash, add).await?;
+                qbit.remove_trackers(&hash, remove).await?;
+            }
+            Ok(())
+        }
+        Op::SetLimits { up, down } => {
+            let qbit = qbit()?;
+            if let Some(limit) = up {
+                qbit.set_limit(&hashes(), "torrents/setUploadLimit", *limit)
+                    .await?;
+            }
+            if let Some(limit) = down {
+                qbit.set_limit(&hashes(), "torrents/setDownloadLimit", *limit)
+                    .await?;
+            }
+            Ok(())
+        }
         Op::Recycle { from, to } => {
             let (from, to) = (from.clone(), to.clone());
             tokio::task::spawn_blocking(move || {

@@ -294,6 +294,10 @@ pub struct Torrent {
     /// torrent list of qBittorrent 5.2+ flags it (`has_tracker_error`,
     /// `has_other_announce_error`); `None` on builds whose list does not say.
     pub tracker_error: Option<bool>,
+    /// Upload limit, bytes/s; 0 or less is none.
+    pub up_limit: i64,
+    /// Download limit, bytes/s; 0 or less is none.
+    pub dl_limit: i64,
 }
 
 impl Torrent {
@@ -741,6 +745,10 @@ pub enum ActionKind {
     Recycle,
     /// A dated recycle folder older than `purge_after` deleted.
     Purge,
+    /// Trackers added to or removed from a torrent (`[[tracker]]`).
+    Trackers,
+    /// Speed limits set on a torrent (`[[tracker]]`).
+    Limit,
 }
 
 impl ActionKind {

@@ -123,6 +123,14 @@ mod tests {
         );
         assert!(tv.health.keep_only.contains(&".srt".to_owned()));
         assert!(config.arr["movies"].health.exclude_files.is_empty());
+        let upkeep = &config.trackers[0];
+        assert_eq!(upkeep.host, "tracker.example.org");
+        assert_eq!(upkeep.up_limit, Some(Some(2 << 20)));
+        assert_eq!(upkeep.down_limit, Some(None));
+        assert_eq!(
+            upkeep.remove.first_match("udp://old.example.org/announce"),
+            Some("*://old.example.org/*")
+        );
         // [space] is off; the seedbox turns it on for itself.
         assert_eq!(config.qbit["main"].space, None);
         assert_eq!(
@@ -179,6 +187,11 @@ mod tests {
             "keep_only",
             "min_free",
             "resume_margin",
+            "add",
+            "remove",
+            "remove_dead",
+            "up_limit",
+            "down_limit",
             "roots",
             "recycle",
             "min_age",
@@ -228,6 +241,7 @@ mod tests {
             "[space]",
             ".space]",
             "[orphans]",
+            "[[tracker]]",
         ] {
             assert!(example().contains(table), "{table}");
         }

@@ -46,6 +46,9 @@ pub struct RawConfig {
     pub space: RawSpace,
     /// `[orphans]`
     pub orphans: Option<RawOrphans>,
+    /// `[[tracker]]`, in order.
+    #[serde(default)]
+    pub tracker: Vec<RawUpkeep>,
     /// `[[notify]]` targets.
     #[serde(default)]
     pub notify: Vec<RawNotify>,
@@ -130,6 +133,30 @@ pub struct RawSpace {
     pub min_free: Option<Size>,
     /// `resume_margin`
     pub resume_margin: Option<Size>,
+}
+
+/// `[[tracker]]`: upkeep of the torrents of one tracker host.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [[tracker]] table (host, add, remove, remove_dead, tags, up_limit, \
+                 down_limit)"
+)]
+pub struct RawUpkeep {
+    /// `host` (required)
+    pub host: Option<String>,
+    /// `add`
+    pub add: Option<Vec<String>>,
+    /// `remove`
+    pub remove: Option<Vec<String>>,
+    /// `remove_dead`
+    pub remove_dead: Option<Threshold>,
+    /// `tags`
+    pub tags: Option<Vec<String>>,
+    /// `up_limit`
+    pub up_limit: Option<Speed>,
+    /// `down_limit`
+    pub down_limit: Option<Speed>,
 }
 
 /// `[orphans]`

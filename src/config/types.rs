@@ -26,6 +26,47 @@ pub struct Config {
     pub rules: Vec<crate::rules::Rule>,
     /// `[orphans]`; `None` when there is no root.
     pub orphans: Option<Orphans>,
+    /// `[[tracker]]`, in order (the first whose host matches applies).
+    pub trackers: Vec<Upkeep>,
+}
+
+/// A `[[tracker]]` entry: what the torrents of one tracker host should have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upkeep {
+    /// Host suffix, lower-case.
+    pub host: String,
+    /// Tracker URLs added when missing.
+    pub add: Vec<String>,
+    /// Tracker URLs matching one of these globs are removed.
+    pub remove: FileGlobs,
+    /// A tracker failing at every read for this long, while another one works, is removed;
+    /// `None` = never.
+    pub remove_dead: Option<Duration>,
+    /// Tags the torrents carry.
+    pub tags: Vec<String>,
+    /// Upload limit, bytes/s: `None` not set by sweeparr, `Some(None)` unlimited.
+    pub up_limit: Option<Option<u64>>,
+    /// Download limit, as `up_limit`.
+    pub down_limit: Option<Option<u64>>,
+}
+
+impl Upkeep {
+    /// True when keeping it needs the torrent's tracker list.
+    pub fn edits_trackers(&self) -> bool {
+        !self.add.is_empty() || !self.remove.is_empty() || self.remove_dead.is_some()
+    }
+
+    /// A fingerprint of `add` and `remove`: a record that holds it had them in place.
+    pub fn fingerprint(&self) -> u32 {
+        let mut h: u32 = 0x811c_9dc5;
+        for part in self.add.iter().chain(&self.remove.patterns) {
+            for b in part.bytes().chain([0]) {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+            h = (h ^ 0xff).wrapping_mul(0x0100_0193);
+        }
+        h
+    }
 }
 
 /// `[orphans]`: files under the roots that no torrent uses, moved to a recycle folder.

@@ -12,12 +12,12 @@ use super::defaults::{QBIT_USERNAME, STATE_PATH};
 use super::error::{ConfigError, Ctx};
 use super::raw::{
     Ratio, RawArr, RawConfig, RawHealth, RawOrphans, RawQbit, RawRun, RawSecret, RawSeeding,
-    RawSpace, RawState, RawTracker, Threshold,
+    RawSpace, RawState, RawTracker, RawUpkeep, Threshold,
 };
 use super::secret::{Secret, SecretSource};
 use super::types::{
     ArrConfig, Config, FileGlobs, Health, ImportMode, Orphans, QbitConfig, RunConfig, SeedGoal,
-    SeedMode, Seeding, Space, StateConfig, TrackerRule,
+    SeedMode, Seeding, Space, StateConfig, TrackerRule, Upkeep,
 };
 use super::values::{
     check_name, check_table, extensions, http_url, path_map, positive, secret_source, threshold,
@@ -87,8 +87,10 @@ pub(crate) fn build(raw: RawConfig, ctx: &Ctx) -> Result<Config, ConfigError> {
         .map(|o| orphans(o, ctx))
         .transpose()?
         .flatten();
+    let trackers = upkeep(&raw.tracker, ctx)?;
     Ok(Config {
         orphans,
+        trackers,
         source: ctx.origin.to_owned(),
         state,
         run,
@@ -371,7 +373,12 @@ fn merge_health(
         None => base.blocked_extensions.clone(),
     };
     let exclude_files = match &raw.exclude_files {
-        Some(list) => globs(list, &format!("{key}.exclude_files"), ctx)?,
+        Some(list) => globs(
+            list,
+            &format!("{key}.exclude_files"),
+            "a file pattern such as \"*sample*\" or \"*.nfo\"",
+            ctx,
+        )?,
         None => base.exclude_files.clone(),
     };
     let keep_only = match &raw.keep_only {
@@ -409,20 +416,18 @@ fn merge_health(
     })
 }
 
-/// File globs, compiled; an empty one would match nothing a user meant.
-fn globs(list: &[String], key: &str, ctx: &Ctx) -> Result<FileGlobs, ConfigError> {
+/// Globs, compiled; an empty one would match nothing a user meant. `expected` says what a
+/// good one looks like.
+fn globs(list: &[String], key: &str, expected: &str, ctx: &Ctx) -> Result<FileGlobs, ConfigError> {
     if let Some(i) = list.iter().position(|p| p.trim().is_empty()) {
         return Err(ctx.invalid(
             format!("{key}[{i}]"),
-            "is empty; expected a file pattern such as \"*sample*\" or \"*.nfo\"",
+            format!("is empty; expected {expected}"),
         ));
     }
     let patterns = list.iter().map(|p| p.trim().to_owned()).collect();
     FileGlobs::new(patterns).map_err(|(i, why)| {
-        ctx.invalid(
-            format!("{key}[{i}]"),
-            format!("{why}; expected a file pattern such as \"*sample*\" or \"*.nfo\""),
-        )
+        ctx.invalid(format!("{key}[{i}]"), format!("{why}; expected {expected}"))
     })
 }
 
@@ -494,6 +499,79 @@ fn merge_goal(base: &SeedGoal, patch: GoalPatch) -> SeedGoal {
     }
 }
 
+/// A `host` of `[[seeding.tracker]]` or `[[tracker]]`: a bare host name, lower-cased.
+fn host_name(raw: Option<&str>, key: String, ctx: &Ctx) -> Result<String, ConfigError> {
+    let host = raw.unwrap_or("").trim();
+    let host = host.trim_start_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(ctx.invalid(
+            key,
+            "missing; expected a tracker host name such as tracker.example.org",
+        ));
+    }
+    if host.contains(['/', ':', ' ', '@']) {
+        return Err(ctx.invalid(
+            key,
+            format!(
+                "expected a bare host name such as tracker.example.org (no scheme, port or \
+                 path), found {host:?}"
+            ),
+        ));
+    }
+    Ok(host)
+}
+
+/// `[[tracker]]` entries.
+fn upkeep(raw: &[RawUpkeep], ctx: &Ctx) -> Result<Vec<Upkeep>, ConfigError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let key = format!("tracker[{i}]");
+            let host = host_name(entry.host.as_deref(), format!("{key}.host"), ctx)?;
+            let add = entry.add.clone().unwrap_or_default();
+            for (j, url) in add.iter().enumerate() {
+                let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+                if !matches!(scheme.as_deref(), Some("http" | "https" | "udp"))
+                    || crate::model::tracker_host(url).is_none()
+                {
+                    return Err(ctx.invalid(
+                        format!("{key}.add[{j}]"),
+                        format!(
+                            "expected a tracker announce URL such as \
+                             \"udp://tracker.example.org:1337/announce\", found {url:?}"
+                        ),
+                    ));
+                }
+            }
+            let remove = globs(
+                entry.remove.as_deref().unwrap_or_default(),
+                &format!("{key}.remove"),
+                "a tracker URL pattern such as \"*://old.example.org/*\"",
+                ctx,
+            )?;
+            let tags = entry.tags.clone().unwrap_or_default();
+            if let Some(j) = tags
+                .iter()
+                .position(|t| t.trim().is_empty() || t.contains(','))
+            {
+                return Err(ctx.invalid(
+                    format!("{key}.tags[{j}]"),
+                    "expected a qBittorrent tag name: not empty, no ','",
+                ));
+            }
+            Ok(Upkeep {
+                host,
+                add,
+                remove,
+                remove_dead: threshold(entry.remove_dead, None),
+                tags,
+                up_limit: entry.up_limit.map(|s| s.0),
+                down_limit: entry.down_limit.map(|s| s.0),
+            })
+        })
+        .collect()
+}
+
 fn trackers(
     raw: &[RawTracker],
     base: &SeedGoal,
@@ -503,24 +581,7 @@ fn trackers(
     raw.iter()
         .enumerate()
         .map(|(i, rule)| {
-            let host_key = format!("{key}[{i}].host");
-            let host = rule.host.as_deref().unwrap_or("").trim();
-            let host = host.trim_start_matches('.').to_ascii_lowercase();
-            if host.is_empty() {
-                return Err(ctx.invalid(
-                    host_key,
-                    "missing; expected a tracker host name such as tracker.example.org",
-                ));
-            }
-            if host.contains(['/', ':', ' ', '@']) {
-                return Err(ctx.invalid(
-                    host_key,
-                    format!(
-                        "expected a bare host name such as tracker.example.org (no scheme, \
-                         port or path), found {host:?}"
-                    ),
-                ));
-            }
+            let host = host_name(rule.host.as_deref(), format!("{key}[{i}].host"), ctx)?;
             Ok(TrackerRule {
                 host,
                 goal: merge_goal(base, GoalPatch::from(rule)),

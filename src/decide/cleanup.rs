@@ -9,15 +9,21 @@ use crate::model::Torrent;
 pub fn goal_for<'a>(seeding: &'a Seeding, host: Option<&str>) -> (&'a SeedGoal, Option<&'a str>) {
     if let Some(host) = host {
         for rule in &seeding.trackers {
-            let parent = host
-                .strip_suffix(rule.host.as_str())
-                .is_some_and(|rest| rest.ends_with('.'));
-            if host == rule.host || parent {
+            if host_matches(&rule.host, host) {
                 return (&rule.goal, Some(rule.host.as_str()));
             }
         }
     }
     (&seeding.goal, None)
+}
+
+/// True when `host` is `rule` or one of its sub-domains (`a.tracker.example.org` for
+/// `tracker.example.org`).
+pub fn host_matches(rule: &str, host: &str) -> bool {
+    host == rule
+        || host
+            .strip_suffix(rule)
+            .is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// Why the goal is met, or `None` when it is not (or `min_time` has not passed).

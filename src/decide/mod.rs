@@ -25,6 +25,7 @@ pub mod select;
 pub mod shared;
 pub mod space;
 mod triggers;
+pub mod upkeep;
 
 #[cfg(test)]
 mod props;
@@ -290,6 +291,21 @@ fn decide_torrent(
     }
     if !acted && !protected {
         space_step(on, t, prev, arr_cfg, rec, plan);
+        if let Some(entry) = upkeep::entry_for(config, t, prev) {
+            let list = inst.trackers.get(&t.hash).map(Vec::as_slice);
+            for (kind, reason, op) in upkeep::steps(entry, t, list, rec, now) {
+                plan.actions.push(Action {
+                    kind,
+                    instance: inst.name.clone(),
+                    hash: Some(t.hash.clone()),
+                    name: t.name.clone(),
+                    arr: Some(arr_cfg.name.clone()),
+                    reason,
+                    op,
+                    skip: None,
+                });
+            }
+        }
     }
 
     remember(prev, rec, now, plan);

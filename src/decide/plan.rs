@@ -89,6 +89,20 @@ pub enum Op {
         /// The category it goes back to.
         category: String,
     },
+    /// `torrents/addTrackers`, then `torrents/removeTrackers`, of one torrent.
+    EditTrackers {
+        /// URLs to add.
+        add: Vec<String>,
+        /// URLs to remove.
+        remove: Vec<String>,
+    },
+    /// `torrents/setUploadLimit` and / or `torrents/setDownloadLimit`.
+    SetLimits {
+        /// Upload limit in bytes/s (0 = none); `None` = unchanged.
+        up: Option<u64>,
+        /// Download limit in bytes/s (0 = none); `None` = unchanged.
+        down: Option<u64>,
+    },
     /// A file moved (renamed) into the recycle folder.
     Recycle {
         /// Where it is.

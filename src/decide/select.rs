@@ -142,10 +142,11 @@ pub fn details_needed(
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == TrackedState::Imported);
             let health = &m.config.health;
-            if health.remove_unregistered
-                && let Some(due) = trackers_due(t, prev, health.tracker_recheck, now)
-            {
-                tracker_reads.push((due, t.hash.as_str()));
+            let due = trackers_due(t, prev, health.tracker_recheck, now);
+            let upkeep = super::upkeep::entry_for(config, t, prev)
+                .is_some_and(|entry| super::upkeep::needs_list(entry, prev, due.is_some()));
+            if (health.remove_unregistered && due.is_some()) || upkeep {
+                tracker_reads.push((due.unwrap_or(i64::MAX), t.hash.as_str()));
             }
             // 4.x says whether a torrent is private only in its properties: read once (it
             // never changes) for the torrents a fail could still reach.

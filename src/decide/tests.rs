@@ -129,6 +129,7 @@ pub(super) fn config() -> Config {
         notify: vec![],
         rules: vec![],
         orphans: None,
+        trackers: vec![],
     }
 }
 
@@ -166,6 +167,8 @@ pub(super) fn torrent(hash: &str) -> Torrent {
         seeding_time_limit: -2,
         inactive_seeding_time_limit: Some(-2),
         tracker_error: None,
+        up_limit: -1,
+        dl_limit: -1,
     }
 }
 

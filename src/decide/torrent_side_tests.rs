@@ -454,3 +454,175 @@ fn a_torrent_moved_into_recheck_category_is_rechecked_and_moved_back() {
             .is_empty()
     );
 }
+
+fn with_upkeep(f: impl FnOnce(&mut crate::config::Upkeep)) -> Config {
+    let mut c = config();
+    let mut entry = crate::config::Upkeep {
+        host: "other.net".into(),
+        add: vec![],
+        remove: FileGlobs::default(),
+        remove_dead: None,
+        tags: vec![],
+        up_limit: None,
+        down_limit: None,
+    };
+    f(&mut entry);
+    c.trackers = vec![entry];
+    c
+}
+
+fn tracker(url: &str, status: i64) -> crate::model::Tracker {
+    crate::model::Tracker {
+        url: url.into(),
+        tier: 0,
+        status,
+        msg: String::new(),
+    }
+}
+
+#[test]
+fn tags_and_limits_of_a_tracker_entry_are_set_once() {
+    let c = with_upkeep(|u| {
+        u.tags = vec!["other".into(), "public".into()];
+        u.up_limit = Some(Some(1 << 20));
+        u.down_limit = Some(None);
+    });
+    // The torrent's tracker is tracker.other.net: a sub-domain of the entry's host.
+    let t = Torrent {
+        tags: vec!["public".into()],
+        dl_limit: 5000,
+        ..torrent(A)
+    };
+    let s = snap(vec![t], vec![]);
+    let plan = decide_with(&s, &State::new(), &c);
+    assert_eq!(
+        kinds(&plan),
+        vec![(ActionKind::Tag, A), (ActionKind::Limit, A)]
+    );
+    assert_eq!(
+        plan.actions[0].op,
+        Op::AddTags {
+            tags: vec!["other".into()]
+        }
+    );
+    assert_eq!(
+        plan.actions[1].op,
+        Op::SetLimits {
+            up: Some(1 << 20),
+            down: Some(0)
+        }
+    );
+    assert_eq!(
+        plan.actions[1].reason,
+        "tracker other.net: upload limit 1.0 MiB/s (was none), download limit none (was 4.9 \
+         KiB/s)"
+    );
+    let in_place = Torrent {
+        tags: vec!["public".into(), "other".into()],
+        up_limit: 1 << 20,
+        dl_limit: -1,
+        ..torrent(A)
+    };
+    let s = snap(vec![in_place], vec![]);
+    assert_eq!(kinds(&decide_with(&s, &State::new(), &c)), vec![]);
+    // Another host: nothing.
+    let elsewhere = Torrent {
+        tracker: "https://tracker.example.com/announce".into(),
+        ..torrent(A)
+    };
+    let s = snap(vec![elsewhere], vec![]);
+    assert_eq!(kinds(&decide_with(&s, &State::new(), &c)), vec![]);
+}
+
+#[test]
+fn trackers_are_added_and_removed_from_a_read_list_then_remembered_in_place() {
+    let c = with_upkeep(|u| {
+        u.add = vec!["udp://backup.other.net:1337/announce".into()];
+        u.remove = FileGlobs::new(vec!["*old.other.net*".into()]).unwrap();
+    });
+    let s = snap(vec![torrent(A)], vec![]);
+    let wanted = details_needed(&s, &State::new(), &c, &Scope::default(), NOW);
+    assert_eq!(wanted.trackers, vec![("main".to_string(), A.to_string())]);
+    let mut s = s;
+    s.instances[0].trackers.insert(
+        A.into(),
+        vec![
+            tracker("https://tracker.other.net/announce", 2),
+            tracker("http://old.other.net/announce", 4),
+        ],
+    );
+    let plan = decide_with(&s, &State::new(), &c);
+    let edit = plan
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Trackers)
+        .expect("an edit");
+    assert_eq!(
+        edit.op,
+        Op::EditTrackers {
+            add: vec!["udp://backup.other.net:1337/announce".into()],
+            remove: vec!["http://old.other.net/announce".into()],
+        }
+    );
+    assert_eq!(
+        rec_of(&plan, A).tracker_upkeep,
+        None,
+        "read again to confirm"
+    );
+    // In place: remembered, and not read again.
+    s.instances[0].trackers.insert(
+        A.into(),
+        vec![
+            tracker("https://tracker.other.net/announce", 2),
+            tracker("udp://backup.other.net:1337/announce", 1),
+        ],
+    );
+    let plan = decide_with(&s, &State::new(), &c);
+    assert!(plan.actions.iter().all(|a| a.kind != ActionKind::Trackers));
+    let fp = rec_of(&plan, A).tracker_upkeep;
+    assert_eq!(fp, Some(c.trackers[0].fingerprint()));
+    let state: State = plan.records.into_iter().collect();
+    let s = snap(vec![torrent(A)], vec![]);
+    let wanted = details_needed(&s, &state, &c, &Scope::default(), NOW);
+    assert!(wanted.trackers.is_empty(), "{wanted:?}");
+}
+
+#[test]
+fn a_dead_tracker_goes_only_after_remove_dead_and_only_while_another_works() {
+    let c = with_upkeep(|u| u.remove_dead = Some(std::time::Duration::from_secs(86_400)));
+    let dead = "udp://dead.other.net:80/announce";
+    let list = |working: i64| {
+        vec![
+            tracker("https://tracker.other.net/announce", working),
+            tracker(dead, 4),
+        ]
+    };
+    let mut s = snap(vec![torrent(A)], vec![]);
+    s.instances[0].trackers.insert(A.into(), list(2));
+    let since = |ago: i64| {
+        record(A, |r| {
+            r.dead_trackers = vec![(dead.to_string(), NOW - ago)];
+        })
+    };
+    // Failing for an hour: remembered, kept.
+    let plan = decide_with(&s, &since(3600), &c);
+    assert!(plan.actions.iter().all(|a| a.kind != ActionKind::Trackers));
+    assert_eq!(
+        rec_of(&plan, A).dead_trackers,
+        vec![(dead.to_string(), NOW - 3600)]
+    );
+    // For two days, beside a working one: removed.
+    let plan = decide_with(&s, &since(2 * 86_400), &c);
+    let edit = plan.actions.iter().find(|a| a.kind == ActionKind::Trackers);
+    assert_eq!(
+        edit.map(|a| &a.op),
+        Some(&Op::EditTrackers {
+            add: vec![],
+            remove: vec![dead.to_string()]
+        })
+    );
+    // Every tracker failing: none is removed.
+    s.instances[0].trackers.insert(A.into(), list(4));
+    let plan = decide_with(&s, &since(2 * 86_400), &c);
+    assert!(plan.actions.iter().all(|a| a.kind != ActionKind::Trackers));
+}

@@ -369,6 +369,57 @@ impl QbitClient {
         self.expect_success(ENDPOINT, status, &body)
     }
 
+    /// Adds tracker URLs to one torrent (`torrents/addTrackers`).
+    pub async fn add_trackers(&self, hash: &str, urls: &[String]) -> Result<(), QbitError> {
+        self.edit_trackers(
+            "torrents/addTrackers",
+            hash,
+            &urls.join("\n"),
+            urls.is_empty(),
+        )
+        .await
+    }
+
+    /// Removes tracker URLs from one torrent (`torrents/removeTrackers`).
+    pub async fn remove_trackers(&self, hash: &str, urls: &[String]) -> Result<(), QbitError> {
+        self.edit_trackers(
+            "torrents/removeTrackers",
+            hash,
+            &urls.join("|"),
+            urls.is_empty(),
+        )
+        .await
+    }
+
+    async fn edit_trackers(
+        &self,
+        endpoint: &str,
+        hash: &str,
+        urls: &str,
+        nothing: bool,
+    ) -> Result<(), QbitError> {
+        if nothing {
+            return Ok(());
+        }
+        let hash = hash.to_ascii_lowercase();
+        let (status, body) = self
+            .request(Verb::Post, endpoint, &[("hash", &hash), ("urls", urls)])
+            .await?;
+        self.expect_success(endpoint, status, &body)
+    }
+
+    /// `torrents/setUploadLimit` or `torrents/setDownloadLimit` (`endpoint`): `limit` bytes/s,
+    /// 0 for none.
+    pub async fn set_limit(
+        &self,
+        hashes: &[String],
+        endpoint: &str,
+        limit: u64,
+    ) -> Result<(), QbitError> {
+        self.act(endpoint, hashes, &[("limit", &limit.to_string())])
+            .await
+    }
+
     /// Stops torrents: `torrents/pause` on 4.x, `torrents/stop` on 5.x.
     pub async fn stop(&self, hashes: &[String]) -> Result<(), QbitError> {
         self.by_generation(hashes, "torrents/pause", "torrents/stop")

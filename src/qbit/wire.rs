@@ -53,6 +53,8 @@ pub(crate) struct WireTorrent {
     ratio_limit: Option<f64>,
     seeding_time_limit: Option<i64>,
     inactive_seeding_time_limit: Option<i64>,
+    up_limit: Option<i64>,
+    dl_limit: Option<i64>,
 }
 
 /// One entry of `torrents/trackers`.
@@ -170,6 +172,8 @@ impl WireTorrent {
             ratio_limit: self.ratio_limit.unwrap_or(-2.0),
             seeding_time_limit: self.seeding_time_limit.unwrap_or(-2),
             inactive_seeding_time_limit: self.inactive_seeding_time_limit,
+            up_limit: self.up_limit.unwrap_or(-1),
+            dl_limit: self.dl_limit.unwrap_or(-1),
         })
     }
 }

@@ -191,6 +191,8 @@ pub fn sample_torrent() -> Torrent {
         seeding_time_limit: -2,
         inactive_seeding_time_limit: Some(-2),
         tracker_error: None,
+        up_limit: -1,
+        dl_limit: -1,
     }
 }
 

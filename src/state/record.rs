@@ -95,6 +95,13 @@ pub struct TorrentRecord {
     /// on: a torrent moved into `failed_category` is failed through that Arr).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Fingerprint of the `[[tracker]]` additions and removals a tracker list read showed in
+    /// place; the list is read again when the entry changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracker_upkeep: Option<u32>,
+    /// Trackers failing at every read since then (`remove_dead`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dead_trackers: Vec<(String, Epoch)>,
     /// When the free-space guard stopped it (tagged `sweeparr-space`); cleared when it is
     /// started again, by sweeparr or by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,6 +196,8 @@ macro_rules! with_memory_fields {
             blocked_file,
             no_wanted_file,
             owner,
+            tracker_upkeep,
+            dead_trackers,
             space_paused_at,
             attention_since,
             rechecked_at,
@@ -457,7 +466,8 @@ mod tests {
             "unavailable_since": 9, "import_problem_since": 10, "absent_from_queue_since": 11,
             "import_sent_at": 12, "imported_at": 13, "history_checked_at": 14,
             "files_checked": true, "blocked_file": "x.exe", "no_wanted_file": true,
-            "space_paused_at": 23, "owner": "movies", "attention_since": 15,
+            "space_paused_at": 23, "owner": "movies", "tracker_upkeep": 24,
+            "dead_trackers": [["udp://dead.example:80/announce", 25]], "attention_since": 15,
             "rechecked_at": 16, "trackers_checked_at": 17, "trackers_failing": true,
             "unregistered": "Unregistered torrent", "tracker_host": "t.example",
             "intent": {"action": "remove", "at": 18, "run_id": "r"}, "private": true,
@@ -491,6 +501,7 @@ mod tests {
                 serde_json::Value::Number(n) => serde_json::json!(n.as_i64().unwrap() + 100),
                 serde_json::Value::Bool(b) => serde_json::json!(!b),
                 serde_json::Value::String(text) => serde_json::json!(format!("{text}x")),
+                serde_json::Value::Array(_) => serde_json::json!([["udp://other/announce", 1]]),
                 _ => serde_json::json!({"action": "fail", "at": 18, "run_id": "r"}),
             };
             let mut one_changed = json.clone();

@@ -70,6 +70,8 @@ pub fn full_torrent(instance: &str, i: usize) -> TorrentRecord {
         blocked_file: Some("sample.exe".to_string()),
         no_wanted_file: true,
         owner: Some("movies".to_string()),
+        tracker_upkeep: Some(0xfeed),
+        dead_trackers: vec![("udp://dead.example.org:80/announce".to_string(), NOW - 86)],
         space_paused_at: Some(NOW - 87),
         attention_since: Some(NOW - 85),
         rechecked_at: Some(NOW - 80),

@@ -464,3 +464,98 @@ async fn orphaned_files_are_moved_to_the_recycle_folder_and_nothing_a_torrent_us
     );
     assert!(root.join("another.mkv").exists());
 }
+
+/// Every tracker URL of a torrent (DHT, PeX, LSD left out).
+async fn tracker_urls(q: &QbitServer, hash: &str) -> Vec<String> {
+    let mut urls: Vec<String> = q
+        .trackers_of(hash)
+        .await
+        .iter()
+        .filter_map(|t| t["url"].as_str())
+        .filter(|u| u.contains("://"))
+        .map(str::to_string)
+        .collect();
+    urls.sort();
+    urls
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tracker_entry_brings_tags_limits_and_trackers_in_place_once() {
+    let (mut w, proxy) = world().await;
+    let hash = w.add_stalled("main", "upkeep", "radarr", &[]).await;
+    let first = w.tracker.announce_url();
+    w.qbit("main")
+        .wait_tracker_working(&hash, Some(&first), WAIT)
+        .await;
+    let second = format!("{first}?second=1");
+    let stale = first.replace("/announce", "/gone/announce");
+    w.qbit("main")
+        .post_ok(
+            "torrents/addTrackers",
+            &[("hash", hash.as_str()), ("urls", stale.as_str())],
+        )
+        .await;
+    w.extra = format!(
+        "[[tracker]]\nhost = \"127.0.0.1\"\nadd = [\"{second}\"]\nremove = [\"*/gone/*\"]\n\
+         tags = [\"loopback\"]\nup_limit = \"100KiB/s\"\n"
+    );
+    let mut before = vec![first.clone(), stale.clone()];
+    before.sort();
+    assert_eq!(tracker_urls(w.qbit("main"), &hash).await, before);
+
+    let upkeep = |summary: &Value| -> Vec<(String, String)> {
+        let mut got: Vec<(String, String)> = summary["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| ["tag", "limit", "trackers"].contains(&a["kind"].as_str().unwrap()))
+            .map(|a| {
+                (
+                    a["kind"].as_str().unwrap().to_string(),
+                    a["outcome"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        got
+    };
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let planned = |outcome: &str| {
+        ["limit", "tag", "trackers"]
+            .iter()
+            .map(|k| (k.to_string(), outcome.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(upkeep(&summary), planned("planned"), "{summary:#}");
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(upkeep(&summary), planned("done"), "{summary:#}");
+    assert!(
+        w.qbit("main")
+            .tags_of(&hash)
+            .await
+            .contains(&"loopback".to_string())
+    );
+    let info = w.qbit("main").torrent_info(&hash).await.unwrap();
+    assert_eq!(info["up_limit"], 102_400, "{info:#}");
+    let mut after = vec![first.clone(), second.clone()];
+    after.sort();
+    assert_eq!(tracker_urls(w.qbit("main"), &hash).await, after);
+
+    // The list is read once more to confirm, then never again; nothing is sent.
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(upkeep(&summary), vec![], "{summary:#}");
+    assert_eq!(proxy.count("torrents/trackers"), 1);
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(upkeep(&summary), vec![], "{summary:#}");
+    assert_eq!(proxy.count("torrents/trackers"), 0);
+    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+}

@@ -179,6 +179,27 @@ const BAD: &[(&str, &str, &str)] = &[
         "orphans.root",
         "unknown field",
     ),
+    ("[[tracker]]\nadd = []", "tracker[0].host", "missing"),
+    (
+        "[[tracker]]\nhost = \"t.example\"\nadd = [\"t.example/announce\"]",
+        "tracker[0].add[0]",
+        "announce URL",
+    ),
+    (
+        "[[tracker]]\nhost = \"t.example\"\ntags = [\"a,b\"]",
+        "tracker[0].tags[0]",
+        "tag name",
+    ),
+    (
+        "[[tracker]]\nhost = \"t.example\"\nup_limit = \"fast\"",
+        "tracker[0].up_limit",
+        "a speed such as",
+    ),
+    (
+        "[[tracker]]\nhost = \"t.example\"\nremove = [\"[x\"]",
+        "tracker[0].remove[0]",
+        "pattern",
+    ),
     (
         "[qbit.main]\nurl = \"http://x\"\n[qbit.main.space]\nresume_margin = 5",
         "qbit.main.space.resume_margin",

@@ -270,6 +270,8 @@ fn torrent(rng: &mut Rng, kind: Kind, category: &str, n: usize) -> Torrent {
         seeding_time_limit: -2,
         inactive_seeding_time_limit: None,
         tracker_error: None,
+        up_limit: -1,
+        dl_limit: -1,
         dlspeed: if kind == Kind::Downloading {
             4_000_000
         } else {
