@@ -187,14 +187,7 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             }
             match client {
                 ClientSide::ArrRemoves => Ok(()),
-                ClientSide::KeepTagged => qbit()?
-                    .add_tags(&hashes(), &[crate::decide::TAG_FAILED.to_string()])
-                    .await
-                    .map_err(ActionError::NotTagged),
-                ClientSide::RemoveKeepFiles => qbit()?
-                    .delete(&hashes(), false)
-                    .await
-                    .map_err(ActionError::NotRemoved),
+                _ => client_part(qbit()?, &hashes(), *client).await,
             }
         }
         Op::MarkFailed {
@@ -205,20 +198,8 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             match arr(name)?.mark_failed(*history_id).await? {
                 RemoveOutcome::Removed | RemoveOutcome::AlreadyGone => {}
             }
-            match client {
-                ClientSide::ArrRemoves => qbit()?
-                    .delete(&hashes(), true)
-                    .await
-                    .map_err(ActionError::NotRemoved),
-                ClientSide::KeepTagged => qbit()?
-                    .add_tags(&hashes(), &[crate::decide::TAG_FAILED.to_string()])
-                    .await
-                    .map_err(ActionError::NotTagged),
-                ClientSide::RemoveKeepFiles => qbit()?
-                    .delete(&hashes(), false)
-                    .await
-                    .map_err(ActionError::NotRemoved),
-            }
+            // A marked grab leaves the client alone: its part is sweeparr's.
+            client_part(qbit()?, &hashes(), *client).await
         }
         Op::EditTrackers { add, remove } => {
             let qbit = qbit()?;
@@ -315,5 +296,28 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
             arr(name)?.command(body).await?;
             Ok(())
         }
+    }
+}
+
+/// The client's part of a fail the Arr blocklisted: the torrent deleted with its files
+/// (`ArrRemoves`, when the Arr did not delete it), without them, or kept and tagged.
+async fn client_part(
+    qbit: &crate::qbit::QbitClient,
+    hashes: &[String],
+    client: ClientSide,
+) -> Result<(), ActionError> {
+    match client {
+        ClientSide::ArrRemoves => qbit
+            .delete(hashes, true)
+            .await
+            .map_err(ActionError::NotRemoved),
+        ClientSide::KeepTagged => qbit
+            .add_tags(hashes, &[crate::decide::TAG_FAILED.to_string()])
+            .await
+            .map_err(ActionError::NotTagged),
+        ClientSide::RemoveKeepFiles => qbit
+            .delete(hashes, false)
+            .await
+            .map_err(ActionError::NotRemoved),
     }
 }

@@ -294,16 +294,14 @@ fn decide_torrent(
         if let Some(entry) = upkeep::entry_for(config, t, prev) {
             let list = inst.trackers.get(&t.hash).map(Vec::as_slice);
             for (kind, reason, op) in upkeep::steps(entry, t, list, rec, now) {
-                plan.actions.push(Action {
+                plan.actions.push(torrent_action(
+                    inst,
+                    t,
+                    Some(&arr_cfg.name),
                     kind,
-                    instance: inst.name.clone(),
-                    hash: Some(t.hash.clone()),
-                    name: t.name.clone(),
-                    arr: Some(arr_cfg.name.clone()),
                     reason,
                     op,
-                    skip: None,
-                });
+                ));
             }
         }
     }
@@ -342,16 +340,35 @@ fn space_step(
         // The mark stays until a pass sees it running: a start that fails is sent again.
         space::SpaceStep::Start(reason) => (ActionKind::Resume, reason, Op::StartUntagged { tag }),
     };
-    plan.actions.push(Action {
+    plan.actions.push(torrent_action(
+        on.inst,
+        t,
+        Some(&arr_cfg.name),
         kind,
-        instance: on.inst.name.clone(),
+        reason,
+        op,
+    ));
+}
+
+/// An action on torrent `t` of `inst`, for Arr `arr`.
+pub(crate) fn torrent_action(
+    inst: &InstanceSnapshot,
+    t: &Torrent,
+    arr: Option<&str>,
+    kind: ActionKind,
+    reason: String,
+    op: Op,
+) -> Action {
+    Action {
+        kind,
+        instance: inst.name.clone(),
         hash: Some(t.hash.clone()),
         name: t.name.clone(),
-        arr: Some(arr_cfg.name.clone()),
+        arr: arr.map(str::to_string),
         reason,
         op,
         skip: None,
-    });
+    }
 }
 
 /// Everything one torrent's rules look at.
@@ -371,16 +388,7 @@ pub(crate) struct Ctx<'a, 's> {
 
 impl Ctx<'_, '_> {
     pub fn action(&self, kind: ActionKind, reason: String, op: Op) -> Action {
-        Action {
-            kind,
-            instance: self.inst.name.clone(),
-            hash: Some(self.t.hash.clone()),
-            name: self.t.name.clone(),
-            arr: Some(self.arr.name.clone()),
-            reason,
-            op,
-            skip: None,
-        }
+        torrent_action(self.inst, self.t, Some(&self.arr.name), kind, reason, op)
     }
 
     /// A fail: through the Arr when its queue holds the download, else straight from the

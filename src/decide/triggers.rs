@@ -10,7 +10,7 @@
 //! deletes the torrent itself.
 
 use super::observe::{self, ArrFacts};
-use super::{Ctx, On, remember};
+use super::{Ctx, On, remember, torrent_action};
 use crate::decide::{Action, ActionKind, ClientSide, Op, Plan, SkipReason, TAG_FAILED};
 use crate::model::{Grab, HashKey, Torrent};
 use crate::state::TorrentRecord;
@@ -31,14 +31,8 @@ pub(super) fn triggered(
         return;
     }
     let report = |reason: String, why: &str| Action {
-        kind: ActionKind::Attention,
-        instance: on.inst.name.clone(),
-        hash: Some(t.hash.clone()),
-        name: t.name.clone(),
-        arr: None,
-        reason,
-        op: Op::Report,
         skip: Some(SkipReason::Held(why.to_string())),
+        ..torrent_action(on.inst, t, None, ActionKind::Attention, reason, Op::Report)
     };
     let Some(owner) = prev
         .and_then(|r| r.owner.as_deref())
@@ -63,21 +57,19 @@ pub(super) fn triggered(
     observe::observe_into(rec, prev, on.inst, t, facts, &owner.health, on.now);
 
     if recheck {
-        plan.actions.push(Action {
-            kind: ActionKind::Recheck,
-            instance: on.inst.name.clone(),
-            hash: Some(t.hash.clone()),
-            name: t.name.clone(),
-            arr: Some(owner.name.clone()),
-            reason: format!(
+        plan.actions.push(torrent_action(
+            on.inst,
+            t,
+            Some(&owner.name),
+            ActionKind::Recheck,
+            format!(
                 "moved into category {}: rechecked and moved back to {}",
                 t.category, owner.category
             ),
-            op: Op::RecheckInto {
+            Op::RecheckInto {
                 category: owner.category.clone(),
             },
-            skip: None,
-        });
+        ));
         remember(prev, rec, on.now, plan);
         return;
     }
