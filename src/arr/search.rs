@@ -174,9 +174,15 @@ impl ArrClient {
                 ("pageSize", WANTED_PAGE_SIZE.to_string()),
                 ("monitored", "true".to_string()),
             ];
-            if self.kind() == ArrKind::Sonarr {
-                // Sonarr documents this sort key: the least recently searched come first.
-                query.push(("sortKey", "episodes.lastSearchTime".to_string()));
+            // The least recently searched first, where the Arr can sort on it: without a
+            // sort key Radarr answers in title order, so the same first pages every pass.
+            let by_last_search = match self.kind() {
+                ArrKind::Radarr => Some("movies.lastSearchTime"),
+                ArrKind::Sonarr => Some("episodes.lastSearchTime"),
+                ArrKind::Lidarr => None,
+            };
+            if let Some(key) = by_last_search {
+                query.push(("sortKey", key.to_string()));
                 query.push(("sortDirection", "ascending".to_string()));
             }
             let reply: Paged<WantedRecord> = self.get_json(path, &query).await?;

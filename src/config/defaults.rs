@@ -105,7 +105,7 @@ impl Default for Seeding {
 
 impl Default for SearchConfig {
     /// `missing = false`, `cutoff_unmet = false`, `per_run = 5`, `cooldown = "7d"`,
-    /// `max_running = 3`.
+    /// `max_running = 3`, no `max_per_hour`.
     fn default() -> Self {
         SearchConfig {
             missing: false,
@@ -113,6 +113,7 @@ impl Default for SearchConfig {
             per_run: 5,
             cooldown: Duration::from_secs(7 * DAY),
             max_running: 3,
+            max_per_hour: None,
         }
     }
 }

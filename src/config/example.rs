@@ -214,6 +214,7 @@ mod tests {
             "per_run",
             "cooldown",
             "max_running",
+            "max_per_hour",
             "on",
             "priority",
             "tags",

@@ -209,7 +209,8 @@ pub struct RawArr {
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "an [arr.NAME.search] table (missing, cutoff_unmet, per_run, cooldown, max_running)"
+    expecting = "an [arr.NAME.search] table (missing, cutoff_unmet, per_run, cooldown, \
+                 max_running, max_per_hour)"
 )]
 pub struct RawSearch {
     /// `missing`
@@ -222,6 +223,8 @@ pub struct RawSearch {
     pub cooldown: Option<Threshold>,
     /// `max_running`
     pub max_running: Option<usize>,
+    /// `max_per_hour`
+    pub max_per_hour: Option<usize>,
 }
 
 /// `[[notify]]`

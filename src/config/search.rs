@@ -27,6 +27,10 @@ pub(crate) fn search(raw: &RawSearch, key: &str, ctx: &Ctx) -> Result<SearchConf
             .cooldown
             .map_or(base.cooldown, |t| t.0.unwrap_or(Duration::ZERO)),
         max_running: at_least_one(raw.max_running, base.max_running, "max_running")?,
+        max_per_hour: raw
+            .max_per_hour
+            .map(|n| at_least_one(Some(n), n, "max_per_hour"))
+            .transpose()?,
     })
 }
 
@@ -72,7 +76,7 @@ mod tests {
     #[test]
     fn every_key_is_read_and_cooldown_may_be_off() {
         let got = load(
-            "[arr.movies.search]\nmissing = false\ncutoff_unmet = true\nper_run = 2\ncooldown = \"off\"\nmax_running = 1\n",
+            "[arr.movies.search]\nmissing = false\ncutoff_unmet = true\nper_run = 2\ncooldown = \"off\"\nmax_running = 1\nmax_per_hour = 4\n",
         )
         .unwrap()
         .unwrap();
@@ -84,6 +88,7 @@ mod tests {
                 per_run: 2,
                 cooldown: std::time::Duration::ZERO,
                 max_running: 1,
+                max_per_hour: Some(4),
             }
         );
     }
@@ -93,6 +98,7 @@ mod tests {
         for (text, key) in [
             ("per_run = 0", "arr.movies.search.per_run"),
             ("max_running = 0", "arr.movies.search.max_running"),
+            ("max_per_hour = 0", "arr.movies.search.max_per_hour"),
             ("cooldown = \"soon\"", "arr.movies.search.cooldown"),
             ("monitored = false", "arr.movies.search"),
         ] {

@@ -389,6 +389,9 @@ pub struct SearchConfig {
     pub cooldown: Duration,
     /// No new search while the Arr already runs (or queues) this many search commands.
     pub max_running: usize,
+    /// No new search once sweeparr sent this many search commands to the Arr in the last
+    /// hour; `None` = no budget.
+    pub max_per_hour: Option<usize>,
 }
 
 impl SearchConfig {

@@ -45,6 +45,17 @@ fn last_searched(arr: &str, item: &WantedItem, state: &State) -> Option<Epoch> {
     ours.max(item.last_search)
 }
 
+/// Search commands sweeparr sent to `arr` in the hour before `now`, from its search records:
+/// the items of one command share its time.
+pub fn sent_last_hour(arr: &str, state: &State, now: Epoch) -> usize {
+    let times: BTreeSet<Epoch> = state
+        .searches_of(arr)
+        .map(|s| s.searched_at)
+        .filter(|&at| at <= now && now - at < 3600)
+        .collect();
+    times.len()
+}
+
 /// The items to search now, each with when it was last searched, in sending order.
 pub fn candidates<'a>(
     arr: &'a ArrSnapshot,
@@ -57,6 +68,12 @@ pub fn candidates<'a>(
     };
     // One command carries the whole batch: `max_running` counts commands, not items.
     if scan.running >= cfg.max_running || !cfg.enabled() {
+        return Vec::new();
+    }
+    if cfg
+        .max_per_hour
+        .is_some_and(|most| sent_last_hour(&arr.name, state, now) >= most)
+    {
         return Vec::new();
     }
     let cooldown = fmt::as_secs(cfg.cooldown);
@@ -192,6 +209,7 @@ mod tests {
             per_run: 5,
             cooldown: Duration::from_secs(7 * DAY as u64),
             max_running: 3,
+            max_per_hour: None,
         }
     }
 
@@ -272,6 +290,33 @@ mod tests {
         let a = arr(ArrKind::Radarr, wanted, 0);
         // 1: ours 10d ago, the Arr's 9d ago -> 9d; 2: 30d; 3 and 4: never.
         assert_eq!(ids(&a, &cfg(), &state), [3, 4, 2, 1]);
+    }
+
+    #[test]
+    fn max_per_hour_counts_the_commands_sent_in_the_last_hour() {
+        let c = SearchConfig {
+            max_per_hour: Some(2),
+            cooldown: Duration::ZERO,
+            ..cfg()
+        };
+        let a = arr(ArrKind::Radarr, missing(1..=10), 0);
+        // Two items of one command 10 minutes ago, one of another 50 minutes ago, one of a
+        // third 2 hours ago: two commands in the hour.
+        let state = State::from_iter([
+            searched(1, NOW - 600),
+            searched(2, NOW - 600),
+            searched(3, NOW - 3000),
+            searched(4, NOW - 7200),
+        ]);
+        assert_eq!(sent_last_hour("movies", &state, NOW), 2);
+        assert!(ids(&a, &c, &state).is_empty());
+        let three = SearchConfig {
+            max_per_hour: Some(3),
+            ..c
+        };
+        assert_eq!(ids(&a, &three, &state).len(), 5);
+        // Later, the hour has passed for the older command.
+        assert_eq!(sent_last_hour("movies", &state, NOW + 2700), 1);
     }
 
     #[test]

@@ -65,6 +65,11 @@ impl State {
             .flat_map(InstanceTorrents::iter)
     }
 
+    /// Every search record of `arr`.
+    pub fn searches_of(&self, arr: &str) -> impl Iterator<Item = &SearchRecord> + '_ {
+        self.searches.get(arr).into_iter().flat_map(|m| m.values())
+    }
+
     /// The record of the last search sent to `arr` for `media_id`.
     pub fn search(&self, arr: &str, media_id: i64) -> Option<&SearchRecord> {
         self.searches.get(arr)?.get(&media_id)

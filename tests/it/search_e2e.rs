@@ -244,3 +244,66 @@ async fn a_torrent_finished_hook_pass_does_not_search() {
     assert_eq!(wanted_reads(arr), 0);
     assert!(arr.search_commands().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_library_larger_than_one_read_is_searched_round_in_the_arrs_last_search_order() {
+    // 1,500 missing items, read at most 1,000 a pass: only the Arr's order by last search
+    // time brings the last 500 in. Each pass searches 250; six passes reach every one, once.
+    for (kind, make, field) in [
+        (ArrKind::Radarr, movie as fn(i64, bool) -> Value, "movieIds"),
+        (ArrKind::Sonarr, episode, "episodeIds"),
+    ] {
+        let w = world(kind, "missing = true\nper_run = 250\nmax_running = 100").await;
+        let arr = w.arr("media");
+        arr.set_wanted(Wanted::Missing, (1..=1500).map(|i| make(i, true)).collect());
+        for _ in 0..6 {
+            let (code, summary) = w.run_json(&[]).await;
+            assert_eq!(code, 0, "{summary:#}");
+        }
+        let mut all: Vec<i64> = searched(arr, field).into_iter().flatten().collect();
+        assert_eq!(all.len(), 1500, "{kind:?}: one search per item");
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all, (1..=1500).collect::<Vec<_>>(), "{kind:?}: every item");
+        // Every wanted read asked for that order.
+        let key = match kind {
+            ArrKind::Radarr => "movies.lastSearchTime",
+            _ => "episodes.lastSearchTime",
+        };
+        assert!(
+            arr.requests()
+                .iter()
+                .filter(|r| r.path.contains("/wanted/"))
+                .all(|r| r.param("sortKey") == Some(key)
+                    && r.param("sortDirection") == Some("ascending"))
+        );
+        // Round again: all searched within the cooldown, nothing is sent.
+        let (_, summary) = w.run_json(&[]).await;
+        assert!(
+            actions(&summary).iter().all(|a| a.0 != "search"),
+            "{summary:#}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_per_hour_stops_searches_once_the_hours_budget_is_spent() {
+    let w = world(
+        ArrKind::Radarr,
+        "missing = true\nper_run = 1\ncooldown = \"off\"\nmax_per_hour = 2",
+    )
+    .await;
+    let arr = w.arr("media");
+    arr.set_wanted(Wanted::Missing, (1..=5).map(|i| movie(i, true)).collect());
+    for _ in 0..2 {
+        let (code, summary) = w.run_json(&[]).await;
+        assert_eq!(code, 0, "{summary:#}");
+        // One command a second at most: the budget counts commands by their time.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    assert_eq!(searched(arr, "movieIds").len(), 2);
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(searched(arr, "movieIds").len(), 2, "{summary:#}");
+    assert!(actions(&summary).iter().all(|a| a.0 != "search"));
+}

@@ -292,6 +292,27 @@ pub(super) async fn command_post(State(st): State<Shared>, body: Bytes) -> Reply
         // The command runs with a null id list and throws.
         ("failed", "unsuccessful", format!("{ids} must be given"))
     } else {
+        if let Some(ids) = ids_field
+            .and_then(|f| field(&body, f))
+            .and_then(Value::as_array)
+        {
+            // A search stamps each item searched, as the Arrs do.
+            let ids: Vec<i64> = ids.iter().filter_map(Value::as_i64).collect();
+            let at = now();
+            let lists = &mut *inner;
+            for r in lists
+                .wanted_missing
+                .iter_mut()
+                .chain(lists.wanted_cutoff.iter_mut())
+            {
+                if r.get("id")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|id| ids.contains(&id))
+                {
+                    r["lastSearchTime"] = json!(at);
+                }
+            }
+        }
         ("completed", "successful", "Completed".into())
     };
     let command = FakeCommand {

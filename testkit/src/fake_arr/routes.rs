@@ -561,11 +561,33 @@ fn wanted(st: &Shared, list: Wanted, q: Vec<(String, String)>) -> Reply {
         Wanted::Missing => &inner.wanted_missing,
         Wanted::Cutoff => &inner.wanted_cutoff,
     };
-    let records = records
+    let mut records: Vec<Value> = records
         .iter()
         .filter(|r| r.get("monitored").and_then(Value::as_bool) == Some(monitored))
         .cloned()
         .collect();
+    // The sort keys on the last search time (Radarr's and Sonarr's), as their database sorts:
+    // never searched (null) first when ascending. Others keep the stored order.
+    let by_last_search = match inner.kind {
+        ArrKind::Radarr => "movies.lastSearchTime",
+        ArrKind::Sonarr => "episodes.lastSearchTime",
+        ArrKind::Lidarr => "albums.lastSearchTime",
+    };
+    if p.get("sortKey")
+        .is_some_and(|k| k.eq_ignore_ascii_case(by_last_search))
+    {
+        let stamp = |r: &Value| {
+            r.get("lastSearchTime")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        records.sort_by_key(stamp);
+        if p.get("sortDirection")
+            .is_some_and(|d| d.eq_ignore_ascii_case("descending"))
+        {
+            records.reverse();
+        }
+    }
     paged(records, &p, "releaseDate", "descending")
 }
 
