@@ -382,6 +382,7 @@ mod tests {
             media_id: id,
             searched_at: NOW,
             reason: Some(crate::model::WantedReason::Missing),
+            ..Default::default()
         };
         let search = |arr: &str| Action {
             kind: ActionKind::Search,

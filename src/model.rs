@@ -662,6 +662,8 @@ pub struct SearchScan {
     pub wanted: Vec<WantedItem>,
     /// Search commands the Arr is running or has queued.
     pub running: usize,
+    /// Every wanted list searched was read to its end: an item not in `wanted` is not wanted.
+    pub complete: bool,
 }
 
 /// Everything one scan saw.

@@ -113,6 +113,7 @@ impl ArrClient {
         let mut scan = SearchScan {
             wanted: Vec::new(),
             running,
+            complete: false,
         };
         if running >= cfg.max_running || !cfg.enabled() {
             return Ok(scan);
@@ -121,9 +122,13 @@ impl ArrClient {
             self.kind() == ArrKind::Radarr && matches!(e, ArrError::Http { status: 404, .. })
         };
         let mut has_wanted = true;
+        let mut complete = true;
         if cfg.missing {
             match self.wanted(WantedReason::Missing).await {
-                Ok(items) => scan.wanted.extend(items),
+                Ok((items, whole)) => {
+                    scan.wanted.extend(items);
+                    complete &= whole;
+                }
                 Err(e) if old_radarr(&e) => {
                     has_wanted = false;
                     info!(
@@ -139,17 +144,24 @@ impl ArrClient {
             let cutoff = if has_wanted {
                 self.wanted(WantedReason::CutoffUnmet).await
             } else {
-                Ok(Vec::new())
+                Ok((Vec::new(), false))
             };
             match cutoff {
-                Ok(items) if has_wanted => scan.wanted.extend(items),
+                Ok((items, whole)) if has_wanted => {
+                    scan.wanted.extend(items);
+                    complete &= whole;
+                }
                 Err(e) if !old_radarr(&e) => return Err(e),
-                _ => warn!(
-                    arr = self.name(),
-                    "cutoff_unmet searches skipped: this Radarr has no wanted/cutoff (before 5.6)"
-                ),
+                _ => {
+                    complete = false;
+                    warn!(
+                        arr = self.name(),
+                        "cutoff_unmet searches skipped: this Radarr has no wanted/cutoff (before 5.6)"
+                    );
+                }
             }
         }
+        scan.complete = complete;
         Ok(scan)
     }
 
@@ -160,8 +172,8 @@ impl ArrClient {
     }
 
     /// The monitored items of `wanted/missing` or `wanted/cutoff`, bounded (see the module
-    /// docs).
-    pub async fn wanted(&self, reason: WantedReason) -> Result<Vec<WantedItem>, ArrError> {
+    /// docs), and whether the list was read to its end.
+    pub async fn wanted(&self, reason: WantedReason) -> Result<(Vec<WantedItem>, bool), ArrError> {
         let path = match reason {
             WantedReason::Missing => "wanted/missing",
             WantedReason::CutoffUnmet => "wanted/cutoff",
@@ -195,10 +207,10 @@ impl ArrClient {
                     .filter_map(|r| r.item(self.kind(), reason)),
             );
             if last_page(got, seen, reply.total_records, WANTED_PAGE_SIZE) {
-                break;
+                return Ok((items, true));
             }
         }
-        Ok(items)
+        Ok((items, false))
     }
 
     /// Radarr before 5.6: monitored, available movies without a file, from `GET movie`.

@@ -36,7 +36,37 @@ pub fn plan_searches(
             plan.actions.push(action);
             plan.searched.extend(records);
         }
+        expire_records(arr, state, now, plan);
     }
+}
+
+/// Once the Arr's wanted lists were read whole: the search records of items it no longer
+/// wants start their 30 days (then the store drops them), and those of items wanted again
+/// stop them.
+fn expire_records(arr: &ArrSnapshot, state: &State, now: Epoch, plan: &mut Plan) {
+    let Some(scan) = arr.search.as_ref().filter(|s| s.complete) else {
+        return;
+    };
+    let wanted: BTreeSet<i64> = scan.wanted.iter().map(|i| i.media_id).collect();
+    let mut changed: Vec<SearchRecord> = state
+        .searches_of(&arr.name)
+        .filter_map(|r| match (wanted.contains(&r.media_id), r.gone_since) {
+            (false, None) => Some(SearchRecord {
+                gone_since: Some(now),
+                expires_at: Some(now + crate::state::record::GONE_RETENTION_SECS),
+                ..r.clone()
+            }),
+            (true, Some(_)) => Some(SearchRecord {
+                gone_since: None,
+                expires_at: None,
+                ..r.clone()
+            }),
+            _ => None,
+        })
+        .collect();
+    changed.sort_unstable_by_key(|r| r.media_id);
+    plan.records
+        .extend(changed.into_iter().map(crate::state::Record::Search));
 }
 
 /// When an item was last searched: the later of sweeparr's record and the Arr's own time.
@@ -113,6 +143,7 @@ fn search_arr(
             media_id: i.media_id,
             searched_at: now,
             reason: Some(i.reason),
+            ..Default::default()
         })
         .collect();
     let action = Action {
@@ -237,7 +268,11 @@ mod tests {
             queue: BTreeMap::new(),
             history: BTreeMap::new(),
             grabs: Default::default(),
-            search: Some(SearchScan { wanted, running }),
+            search: Some(SearchScan {
+                wanted,
+                running,
+                complete: true,
+            }),
             health: Default::default(),
         }
     }
@@ -248,6 +283,7 @@ mod tests {
             media_id: id,
             searched_at: at,
             reason: Some(WantedReason::Missing),
+            ..Default::default()
         })
     }
 
@@ -290,6 +326,61 @@ mod tests {
         let a = arr(ArrKind::Radarr, wanted, 0);
         // 1: ours 10d ago, the Arr's 9d ago -> 9d; 2: 30d; 3 and 4: never.
         assert_eq!(ids(&a, &cfg(), &state), [3, 4, 2, 1]);
+    }
+
+    #[test]
+    fn records_of_items_no_longer_wanted_expire_once_the_lists_were_read_whole() {
+        let state = State::from_iter([
+            searched(1, NOW - DAY),
+            searched(9, NOW - DAY),
+            Record::Search(SearchRecord {
+                arr: "movies".into(),
+                media_id: 2,
+                searched_at: NOW - 40 * DAY,
+                gone_since: Some(NOW - 5 * DAY),
+                expires_at: Some(NOW + 25 * DAY),
+                ..Default::default()
+            }),
+        ]);
+        let snapshot = |complete: bool| {
+            let mut a = arr(ArrKind::Radarr, missing([1, 2]), 0);
+            a.search.as_mut().unwrap().complete = complete;
+            crate::model::Snapshot {
+                instances: vec![],
+                arrs: vec![a],
+            }
+        };
+        let mut config = crate::decide::tests::config();
+        config.arr.get_mut("movies").unwrap().search = Some(SearchConfig {
+            per_run: 1,
+            ..cfg()
+        });
+        let records = |complete| {
+            let mut plan = Plan::default();
+            plan_searches(&snapshot(complete), &state, &config, NOW, &mut plan);
+            plan.records
+                .into_iter()
+                .map(|r| match r {
+                    Record::Search(s) => (s.media_id, s.gone_since, s.expires_at),
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        // 9 is no longer wanted: its 30 days start; 2 is wanted again: they stop.
+        assert_eq!(
+            records(true),
+            vec![(2, None, None), (9, Some(NOW), Some(NOW + 30 * DAY))]
+        );
+        // A list cut short says nothing about what is not in it.
+        assert_eq!(records(false), vec![]);
+        assert_eq!(
+            Record::Search(SearchRecord {
+                expires_at: Some(NOW),
+                ..Default::default()
+            })
+            .expires_at(),
+            Some(NOW)
+        );
     }
 
     #[test]

@@ -246,6 +246,7 @@ mod tests {
                 media_id: 7,
                 searched_at: 3,
                 reason: Some(crate::model::WantedReason::Missing),
+                ..Default::default()
             }),
             Record::Outage(OutageRecord {
                 target: "arr.movies".into(),

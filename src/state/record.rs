@@ -312,6 +312,12 @@ pub struct SearchRecord {
         deserialize_with = "known_reason"
     )]
     pub reason: Option<WantedReason>,
+    /// First pass whose complete wanted lists no longer held the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_since: Option<Epoch>,
+    /// Epoch seconds after which the record may be dropped (`gone_since` + 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Epoch>,
 }
 
 /// A stored search reason, `None` for one this build does not know (a record is never
@@ -422,6 +428,7 @@ impl Record {
     pub fn expires_at(&self) -> Option<Epoch> {
         match self {
             Record::Torrent(t) => t.expires_at,
+            Record::Search(s) => s.expires_at,
             Record::Lease(l) => Some(l.until + 86_400),
             _ => None,
         }
@@ -536,6 +543,7 @@ mod tests {
                 media_id: 7,
                 searched_at: 5,
                 reason,
+                ..Default::default()
             })
         };
         let stored = r#"{"kind":"search","arr":"movies","media_id":7,"searched_at":5,"reason":"cutoff_unmet"}"#;

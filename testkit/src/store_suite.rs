@@ -111,6 +111,7 @@ pub fn search(arr: &str, media_id: i64, searched_at: Epoch) -> Record {
         media_id,
         searched_at,
         reason: Some(sweeparr::model::WantedReason::Missing),
+        ..Default::default()
     })
 }
 
@@ -245,7 +246,23 @@ pub async fn load_skips_expired_records(make: MakeStore<'_>) {
         holder: "run-old".to_string(),
         until: NOW - 86_400,
     });
-    let all = [past, exactly_now, future.clone(), never.clone(), old_lease];
+    // A search record of an item no longer wanted expires the same way.
+    let gone_search = Record::Search(SearchRecord {
+        arr: format!("{tag}-arr"),
+        media_id: 7,
+        searched_at: NOW - 40 * 86_400,
+        gone_since: Some(NOW - 30 * 86_400),
+        expires_at: Some(NOW - 5),
+        ..Default::default()
+    });
+    let all = [
+        past,
+        exactly_now,
+        future.clone(),
+        never.clone(),
+        old_lease,
+        gone_search,
+    ];
     store.save(all.to_vec(), &[]).await.unwrap();
 
     let ours = tagged(&store.load(NOW).await.unwrap(), tag);

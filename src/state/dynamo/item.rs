@@ -83,6 +83,7 @@ mod tests {
             media_id: 7,
             searched_at: 5,
             reason: Some(crate::model::WantedReason::CutoffUnmet),
+            ..Default::default()
         });
         let item = to_dynamo(&search).unwrap();
         assert_eq!(
@@ -101,6 +102,7 @@ mod tests {
             media_id: 7,
             searched_at: 5,
             reason: None,
+            ..Default::default()
         });
         let item = to_dynamo(&search).unwrap();
         assert!(!item.contains_key(EXPIRES_AT));

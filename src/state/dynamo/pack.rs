@@ -281,6 +281,7 @@ mod tests {
             media_id: 1,
             searched_at: 1,
             reason: None,
+            ..Default::default()
         });
         assert_eq!(pack_expiry([&a, &b]), Some(70));
         assert_eq!(pack_expiry([&a, &search]), None);

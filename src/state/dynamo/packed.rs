@@ -837,6 +837,7 @@ mod tests {
             media_id: i,
             searched_at: 1,
             reason: None,
+            ..Default::default()
         })
     }
 
