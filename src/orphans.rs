@@ -234,6 +234,42 @@ pub fn actions(cfg: &Orphans, found: &[Found], purge: &[PathBuf], now: SystemTim
     out
 }
 
+/// What `sweeparr check` says of each root and the recycle folder: (line, fine). A root
+/// must be a readable folder on the file system of the recycle folder (or of its nearest
+/// existing parent: sweeparr creates it), since orphans are renamed, never copied.
+pub fn check(cfg: &Orphans) -> Vec<(String, bool)> {
+    #[cfg(unix)]
+    fn device(path: &Path) -> Option<u64> {
+        use std::os::unix::fs::MetadataExt;
+        path.ancestors()
+            .find_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    fn device(_: &Path) -> Option<u64> {
+        None
+    }
+    let recycle = device(&cfg.recycle);
+    cfg.roots
+        .iter()
+        .map(|root| {
+            let name = root.display();
+            match std::fs::read_dir(root) {
+                Err(e) => (format!("orphans root {name}: UNREADABLE: {e}"), false),
+                Ok(_) if device(root) != recycle => (
+                    format!(
+                        "orphans root {name}: NOT on the file system of recycle {} (files are \
+                         moved, never copied)",
+                        cfg.recycle.display()
+                    ),
+                    false,
+                ),
+                Ok(_) => (format!("orphans root {name}: readable"), true),
+            }
+        })
+        .collect()
+}
+
 /// Moves `from` to `to` (a free name beside `to` when it is taken), creating its folders.
 /// Never copies: a recycle folder on another file system is an error.
 pub fn recycle(from: &Path, to: &Path) -> std::io::Result<()> {

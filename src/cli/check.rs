@@ -38,6 +38,14 @@ pub(super) async fn check(cfg: &Config) -> ExitCode {
     for (name, q) in cfg.qbit.iter().filter(|(_, q)| q.disabled) {
         println!("qbit.{name}: disabled ({})", q.url);
     }
+    if let Some(orphans) = &cfg.orphans {
+        for (line, ok) in sweeparr::orphans::check(orphans) {
+            println!("{line}");
+            if !ok {
+                problems += 1;
+            }
+        }
+    }
     match super::open_store(cfg).await {
         Ok(store) => match store.load(sweeparr::pass::epoch_now()).await {
             Ok(records) => println!("state {}: {} records", store.describe(), records.len()),

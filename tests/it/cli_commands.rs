@@ -135,3 +135,28 @@ async fn a_config_naming_nothing_to_look_at_is_refused() {
     // Refused before the store is opened: nothing written.
     assert!(!dir.path().join("state").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_says_whether_each_orphan_root_can_be_searched() {
+    let mut w = World::start(&["main"], &[]).await;
+    let root = w.qbit("main").save_dir();
+    let missing = w.dir.path().join("no-such-folder");
+    w.extra = format!(
+        "[orphans]\nroots = [\"{}\", \"{}\"]\nrecycle = \"{}\"\n",
+        root.display(),
+        missing.display(),
+        w.dir.path().join("recycle").display()
+    );
+    let out = w.sweeparr(&["check"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("orphans root {}: readable", root.display())),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("orphans root {}: UNREADABLE", missing.display())),
+        "{all}"
+    );
+    assert!(all.contains("1 problem(s)"), "{all}");
+}
