@@ -115,11 +115,7 @@ impl Ledger {
         for (a, r) in plan.actions.iter().zip(acted) {
             if a.kind == ActionKind::Search {
                 if r.outcome == Outcome::Done {
-                    for s in plan
-                        .searched
-                        .iter()
-                        .filter(|s| Some(&s.arr) == a.arr.as_ref())
-                    {
+                    for (_, s) in plan.searched.iter().filter(|(by, _)| *by == r.index) {
                         searched.insert((s.arr.as_str(), s.media_id), s);
                     }
                 }
@@ -400,9 +396,9 @@ mod tests {
         let plan = Plan {
             actions: vec![search("movies"), search("shows")],
             searched: vec![
-                searched("movies", 1),
-                searched("shows", 2),
-                searched("movies", 3),
+                (0, searched("movies", 1)),
+                (1, searched("shows", 2)),
+                (0, searched("movies", 3)),
             ],
             ..Default::default()
         };

@@ -653,6 +653,8 @@ pub struct WantedItem {
     pub reason: WantedReason,
     /// The Arr's own `lastSearchTime`, epoch seconds, when it has one.
     pub last_search: Option<i64>,
+    /// Sonarr: (series id, season number) of the episode.
+    pub season: Option<(i64, i64)>,
 }
 
 /// What scheduled searches of one Arr are decided on.

@@ -36,6 +36,8 @@ pub struct WantedRecord {
     pub is_available: Option<bool>,
     /// Radarr: release year.
     pub year: Option<i64>,
+    /// Sonarr: series of the episode.
+    pub series_id: Option<i64>,
     /// Sonarr: season.
     pub season_number: Option<i64>,
     /// Sonarr: episode.
@@ -74,6 +76,10 @@ impl WantedRecord {
             title,
             reason,
             last_search: self.last_search_time.as_deref().and_then(epoch_of),
+            season: match (kind, self.series_id, self.season_number) {
+                (ArrKind::Sonarr, Some(series), Some(season)) => Some((series, season)),
+                _ => None,
+            },
         })
     }
 }

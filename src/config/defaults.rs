@@ -105,7 +105,7 @@ impl Default for Seeding {
 
 impl Default for SearchConfig {
     /// `missing = false`, `cutoff_unmet = false`, `per_run = 5`, `cooldown = "7d"`,
-    /// `max_running = 3`, no `max_per_hour`.
+    /// `max_running = 3`, no `max_per_hour`, `season_after = 3`.
     fn default() -> Self {
         SearchConfig {
             missing: false,
@@ -114,6 +114,7 @@ impl Default for SearchConfig {
             cooldown: Duration::from_secs(7 * DAY),
             max_running: 3,
             max_per_hour: None,
+            season_after: 3,
         }
     }
 }

@@ -215,6 +215,7 @@ mod tests {
             "cooldown",
             "max_running",
             "max_per_hour",
+            "season_after",
             "on",
             "priority",
             "tags",

@@ -210,7 +210,7 @@ pub struct RawArr {
 #[serde(
     deny_unknown_fields,
     expecting = "an [arr.NAME.search] table (missing, cutoff_unmet, per_run, cooldown, \
-                 max_running, max_per_hour)"
+                 max_running, max_per_hour, season_after)"
 )]
 pub struct RawSearch {
     /// `missing`
@@ -225,6 +225,8 @@ pub struct RawSearch {
     pub max_running: Option<usize>,
     /// `max_per_hour`
     pub max_per_hour: Option<usize>,
+    /// `season_after` (Sonarr)
+    pub season_after: Option<usize>,
 }
 
 /// `[[notify]]`

@@ -31,6 +31,7 @@ pub(crate) fn search(raw: &RawSearch, key: &str, ctx: &Ctx) -> Result<SearchConf
             .max_per_hour
             .map(|n| at_least_one(Some(n), n, "max_per_hour"))
             .transpose()?,
+        season_after: raw.season_after.unwrap_or(base.season_after),
     })
 }
 
@@ -76,7 +77,7 @@ mod tests {
     #[test]
     fn every_key_is_read_and_cooldown_may_be_off() {
         let got = load(
-            "[arr.movies.search]\nmissing = false\ncutoff_unmet = true\nper_run = 2\ncooldown = \"off\"\nmax_running = 1\nmax_per_hour = 4\n",
+            "[arr.movies.search]\nmissing = false\ncutoff_unmet = true\nper_run = 2\ncooldown = \"off\"\nmax_running = 1\nmax_per_hour = 4\nseason_after = 0\n",
         )
         .unwrap()
         .unwrap();
@@ -89,6 +90,7 @@ mod tests {
                 cooldown: std::time::Duration::ZERO,
                 max_running: 1,
                 max_per_hour: Some(4),
+                season_after: 0,
             }
         );
     }

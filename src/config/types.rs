@@ -392,6 +392,9 @@ pub struct SearchConfig {
     /// No new search once sweeparr sent this many search commands to the Arr in the last
     /// hour; `None` = no budget.
     pub max_per_hour: Option<usize>,
+    /// Sonarr: this many wanted episodes of one season are searched as the season (one
+    /// `SeasonSearch`); 0 = never.
+    pub season_after: usize,
 }
 
 impl SearchConfig {

@@ -258,8 +258,8 @@ pub struct Plan {
     pub circuit_open: bool,
     /// Records changed by the decision (observations: stall clocks, first sightings...).
     pub records: Vec<crate::state::Record>,
-    /// Search records to write once the search action of their Arr is done.
-    pub searched: Vec<crate::state::SearchRecord>,
+    /// Search records to write once their search action (by index in `actions`) is done.
+    pub searched: Vec<(usize, crate::state::SearchRecord)>,
     /// Arrs whose health check must be read before a direct deletion of one of their
     /// torrents can be decided (the pass reads them and decides again).
     pub needs_health: std::collections::BTreeSet<String>,

@@ -8,7 +8,7 @@
 //! already runs or queues `max_running` search commands (of anyone's). A search record per
 //! item is written once that command was sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -32,9 +32,11 @@ pub fn plan_searches(
         let Some(cfg) = config.arr.get(&arr.name).and_then(|c| c.search.as_ref()) else {
             continue;
         };
-        if let Some((action, records)) = search_arr(arr, cfg, state, now) {
+        for (action, records) in search_arr(arr, cfg, state, now) {
+            let index = plan.actions.len();
             plan.actions.push(action);
-            plan.searched.extend(records);
+            plan.searched
+                .extend(records.into_iter().map(|r| (index, r)));
         }
         expire_records(arr, state, now, plan);
     }
@@ -86,13 +88,38 @@ pub fn sent_last_hour(arr: &str, state: &State, now: Epoch) -> usize {
     times.len()
 }
 
-/// The items to search now, each with when it was last searched, in sending order.
+/// One thing a pass searches: a wanted item, or (Sonarr) a season of `season_after` or more
+/// wanted episodes, searched as the season.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit<'a> {
+    /// (series id, season number) of a season searched whole.
+    pub season: Option<(i64, i64)>,
+    /// Its items, each with when it was last searched.
+    pub items: Vec<(&'a WantedItem, Option<Epoch>)>,
+}
+
+impl Unit<'_> {
+    /// Sorting key: never searched first (a season counts as never searched when one of its
+    /// episodes was), then the longest ago.
+    fn overdue(&self) -> (bool, Epoch) {
+        let mut oldest = Epoch::MAX;
+        for (_, last) in &self.items {
+            match last {
+                None => return (false, 0),
+                Some(t) => oldest = oldest.min(*t),
+            }
+        }
+        (true, oldest)
+    }
+}
+
+/// What to search now, in sending order, at most `per_run` units.
 pub fn candidates<'a>(
     arr: &'a ArrSnapshot,
     cfg: &SearchConfig,
     state: &State,
     now: Epoch,
-) -> Vec<(&'a WantedItem, Option<Epoch>)> {
+) -> Vec<Unit<'a>> {
     let Some(scan) = arr.search.as_ref() else {
         return Vec::new();
     };
@@ -108,7 +135,7 @@ pub fn candidates<'a>(
     }
     let cooldown = fmt::as_secs(cfg.cooldown);
     let mut seen = BTreeSet::new();
-    let mut due: Vec<(&WantedItem, Option<Epoch>)> = scan
+    let due: Vec<(&WantedItem, Option<Epoch>)> = scan
         .wanted
         .iter()
         .filter(|i| match i.reason {
@@ -119,24 +146,93 @@ pub fn candidates<'a>(
         .map(|i| (i, last_searched(&arr.name, i, state)))
         .filter(|(_, last)| last.is_none_or(|t| now - t >= cooldown))
         .collect();
+    // Seasons with `season_after` or more due episodes go as one unit each.
+    let mut seasons: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    if arr.kind == ArrKind::Sonarr && cfg.season_after > 0 {
+        for (i, _) in &due {
+            if let Some(key) = i.season {
+                *seasons.entry(key).or_default() += 1;
+            }
+        }
+        seasons.retain(|_, n| *n >= cfg.season_after);
+    }
+    let mut units: Vec<Unit<'a>> = Vec::new();
+    let mut pack_at: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    for (item, last) in due {
+        match item.season.filter(|k| seasons.contains_key(k)) {
+            Some(key) => {
+                let at = *pack_at.entry(key).or_insert_with(|| {
+                    units.push(Unit {
+                        season: Some(key),
+                        items: Vec::new(),
+                    });
+                    units.len() - 1
+                });
+                units[at].items.push((item, last));
+            }
+            None => units.push(Unit {
+                season: None,
+                items: vec![(item, last)],
+            }),
+        }
+    }
     // Stable: ties keep the Arr's order.
-    due.sort_by_key(|(_, last)| (last.is_some(), last.unwrap_or(0)));
-    due.truncate(cfg.per_run);
-    due
+    units.sort_by_key(Unit::overdue);
+    units.truncate(cfg.per_run);
+    units
 }
 
+/// The search actions of one Arr, each with the records of the items it searches: one
+/// command for the single items, one `SeasonSearch` per season searched whole.
 fn search_arr(
     arr: &ArrSnapshot,
     cfg: &SearchConfig,
     state: &State,
     now: Epoch,
-) -> Option<(Action, Vec<SearchRecord>)> {
-    let chosen = candidates(arr, cfg, state, now);
-    if chosen.is_empty() {
-        return None;
+) -> Vec<(Action, Vec<SearchRecord>)> {
+    let units = candidates(arr, cfg, state, now);
+    let singles: Vec<(&WantedItem, Option<Epoch>)> = units
+        .iter()
+        .filter(|u| u.season.is_none())
+        .flat_map(|u| u.items.iter().copied())
+        .collect();
+    let mut out = Vec::new();
+    if !singles.is_empty() {
+        let ids: Vec<i64> = singles.iter().map(|(i, _)| i.media_id).collect();
+        out.push(search_action(
+            arr,
+            &singles,
+            reason(&singles, cfg, now),
+            command_body(arr.kind, &ids),
+            now,
+        ));
     }
-    let ids: Vec<i64> = chosen.iter().map(|(i, _)| i.media_id).collect();
-    let records = chosen
+    for unit in units.iter().filter(|u| u.season.is_some()) {
+        let Some((series, season)) = unit.season else {
+            continue;
+        };
+        let why = format!(
+            "season {season} of series {series}, {} episodes wanted (season_after {}): one \
+             season search; {}",
+            unit.items.len(),
+            cfg.season_after,
+            reason(&unit.items, cfg, now)
+        );
+        let body = json!({"name": "SeasonSearch", "seriesId": series, "seasonNumber": season});
+        out.push(search_action(arr, &unit.items, why, body, now));
+    }
+    out
+}
+
+/// A search action sending `body`, and the records of `items` to write once it is sent.
+fn search_action(
+    arr: &ArrSnapshot,
+    items: &[(&WantedItem, Option<Epoch>)],
+    reason: String,
+    body: serde_json::Value,
+    now: Epoch,
+) -> (Action, Vec<SearchRecord>) {
+    let records = items
         .iter()
         .map(|(i, _)| SearchRecord {
             arr: arr.name.clone(),
@@ -150,20 +246,20 @@ fn search_arr(
         kind: ActionKind::Search,
         instance: String::new(),
         hash: None,
-        name: chosen
+        name: items
             .iter()
             .map(|(i, _)| i.title.as_str())
             .collect::<Vec<_>>()
             .join(", "),
         arr: Some(arr.name.clone()),
-        reason: reason(&chosen, cfg, now),
+        reason,
         op: Op::ArrCommand {
             arr: arr.name.clone(),
-            body: command_body(arr.kind, &ids),
+            body,
         },
         skip: None,
     };
-    Some((action, records))
+    (action, records)
 }
 
 /// The search command of `kind` for these media ids.
@@ -241,6 +337,7 @@ mod tests {
             cooldown: Duration::from_secs(7 * DAY as u64),
             max_running: 3,
             max_per_hour: None,
+            season_after: 3,
         }
     }
 
@@ -250,6 +347,7 @@ mod tests {
             title: format!("Movie {id}"),
             reason,
             last_search: None,
+            season: None,
         }
     }
 
@@ -290,7 +388,7 @@ mod tests {
     fn ids(arr: &ArrSnapshot, cfg: &SearchConfig, state: &State) -> Vec<i64> {
         candidates(arr, cfg, state, NOW)
             .iter()
-            .map(|(i, _)| i.media_id)
+            .flat_map(|u| u.items.iter().map(|(i, _)| i.media_id))
             .collect()
     }
 
@@ -384,6 +482,66 @@ mod tests {
     }
 
     #[test]
+    fn a_season_with_season_after_wanted_episodes_is_searched_as_the_season() {
+        let episode = |id: i64, season: i64| WantedItem {
+            season: Some((5, season)),
+            title: format!("S{season:02}E{id:02}"),
+            ..item(id, WantedReason::Missing)
+        };
+        // Season 1: three wanted (one searched 9 days ago); season 2: two.
+        let wanted = vec![
+            episode(1, 1),
+            episode(2, 1),
+            episode(10, 2),
+            episode(3, 1),
+            episode(11, 2),
+        ];
+        let state = State::from_iter([searched(2, NOW - 9 * DAY)]);
+        let a = arr(ArrKind::Sonarr, wanted.clone(), 0);
+        let sent = search_arr(&a, &cfg(), &state, NOW);
+        let bodies: Vec<&serde_json::Value> = sent
+            .iter()
+            .map(|(a, _)| match &a.op {
+                Op::ArrCommand { body, .. } => body,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                &json!({"name": "EpisodeSearch", "episodeIds": [10, 11]}),
+                &json!({"name": "SeasonSearch", "seriesId": 5, "seasonNumber": 1}),
+            ]
+        );
+        // Every episode of the season is recorded with the season's action.
+        let season_records: Vec<i64> = sent[1].1.iter().map(|r| r.media_id).collect();
+        assert_eq!(season_records, [1, 2, 3]);
+        assert!(sent[1].0.reason.starts_with(
+            "season 1 of series 5, 3 episodes wanted (season_after 3): one season search"
+        ));
+        // A season counts once toward per_run; off, each episode goes alone.
+        let two = SearchConfig {
+            per_run: 2,
+            ..cfg()
+        };
+        assert_eq!(
+            candidates(&a, &two, &state, NOW)
+                .iter()
+                .map(|u| (u.season, u.items.len()))
+                .collect::<Vec<_>>(),
+            [(Some((5, 1)), 3), (None, 1)]
+        );
+        let off = SearchConfig {
+            season_after: 0,
+            ..cfg()
+        };
+        assert_eq!(search_arr(&a, &off, &state, NOW).len(), 1);
+        // Radarr never packs.
+        let radarr = arr(ArrKind::Radarr, wanted, 0);
+        assert_eq!(search_arr(&radarr, &cfg(), &state, NOW).len(), 1);
+    }
+
+    #[test]
     fn max_per_hour_counts_the_commands_sent_in_the_last_hour() {
         let c = SearchConfig {
             max_per_hour: Some(2),
@@ -438,7 +596,9 @@ mod tests {
         wanted.push(item(13, WantedReason::CutoffUnmet));
         let state = State::from_iter([searched(12, NOW - 9 * DAY)]);
         let a = arr(ArrKind::Radarr, wanted, 0);
-        let (action, records) = search_arr(&a, &cfg(), &state, NOW).unwrap();
+        let mut sent = search_arr(&a, &cfg(), &state, NOW);
+        assert_eq!(sent.len(), 1, "one command");
+        let (action, records) = sent.remove(0);
         assert_eq!(action.kind, ActionKind::Search);
         assert_eq!(action.instance, "");
         assert_eq!(action.hash, None);

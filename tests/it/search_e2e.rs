@@ -20,9 +20,15 @@ fn movie(id: i64, monitored: bool) -> Value {
            "hasFile": false, "isAvailable": true, "qualityProfileId": 1, "tmdbId": 1000 + id})
 }
 
+/// Episode `id`, alone in its season (so never searched as a season pack).
 fn episode(id: i64, monitored: bool) -> Value {
-    json!({"id": id, "seriesId": 5, "tvdbId": 2000 + id, "seasonNumber": 1, "episodeNumber": id,
-           "title": format!("Episode {id}"), "hasFile": false, "monitored": monitored})
+    in_season(id, id, monitored)
+}
+
+fn in_season(id: i64, season: i64, monitored: bool) -> Value {
+    json!({"id": id, "seriesId": 5, "tvdbId": 2000 + id, "seasonNumber": season,
+           "episodeNumber": id, "title": format!("Episode {id}"), "hasFile": false,
+           "monitored": monitored})
 }
 
 /// The id lists of the search commands the Arr received, in order.
@@ -306,4 +312,49 @@ async fn max_per_hour_stops_searches_once_the_hours_budget_is_spent() {
     assert_eq!(code, 0, "{summary:#}");
     assert_eq!(searched(arr, "movieIds").len(), 2, "{summary:#}");
     assert!(actions(&summary).iter().all(|a| a.0 != "search"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_season_with_enough_wanted_episodes_is_searched_as_the_season_once() {
+    let w = world(
+        ArrKind::Sonarr,
+        "missing = true\nper_run = 5\nseason_after = 3",
+    )
+    .await;
+    let arr = w.arr("media");
+    // Season 1: four wanted episodes; season 2: two; one more unmonitored in season 1.
+    let mut wanted: Vec<Value> = (1..=4).map(|i| in_season(i, 1, true)).collect();
+    wanted.extend((5..=6).map(|i| in_season(i, 2, true)));
+    wanted.push(in_season(7, 1, false));
+    arr.set_wanted(Wanted::Missing, wanted);
+
+    let (code, summary) = w.run_json(&["--dry-run"]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert!(arr.search_commands().is_empty(), "a dry run sends nothing");
+
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    let bodies: Vec<Value> = arr
+        .search_commands()
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"name": "EpisodeSearch", "episodeIds": [5, 6]}),
+            json!({"name": "SeasonSearch", "seriesId": 5, "seasonNumber": 1}),
+        ],
+        "{summary:#}"
+    );
+    let mut records: Vec<i64> = search_records(&w).await.into_iter().map(|r| r.0).collect();
+    records.sort_unstable();
+    assert_eq!(
+        records,
+        [1, 2, 3, 4, 5, 6],
+        "every episode searched is recorded"
+    );
+    // All cooling down: the next pass sends nothing.
+    let (_, summary) = w.run_json(&[]).await;
+    assert_eq!(arr.search_commands().len(), 2, "{summary:#}");
 }

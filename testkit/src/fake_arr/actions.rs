@@ -313,6 +313,24 @@ pub(super) async fn command_post(State(st): State<Shared>, body: Bytes) -> Reply
                 }
             }
         }
+        if *name == "SeasonSearch" {
+            // A season search stamps every episode of the season.
+            let series = field(&body, "seriesId").and_then(Value::as_i64);
+            let season = field(&body, "seasonNumber").and_then(Value::as_i64);
+            let at = now();
+            let lists = &mut *inner;
+            for r in lists
+                .wanted_missing
+                .iter_mut()
+                .chain(lists.wanted_cutoff.iter_mut())
+            {
+                if r.get("seriesId").and_then(Value::as_i64) == series
+                    && r.get("seasonNumber").and_then(Value::as_i64) == season
+                {
+                    r["lastSearchTime"] = json!(at);
+                }
+            }
+        }
         ("completed", "successful", "Completed".into())
     };
     let command = FakeCommand {
