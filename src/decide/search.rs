@@ -78,14 +78,15 @@ fn last_searched(arr: &str, item: &WantedItem, state: &State) -> Option<Epoch> {
 }
 
 /// Search commands sweeparr sent to `arr` in the hour before `now`, from its search records:
-/// the items of one command share its time.
+/// the items of one command share its time (and, for a season search, its season).
 pub fn sent_last_hour(arr: &str, state: &State, now: Epoch) -> usize {
-    let times: BTreeSet<Epoch> = state
+    // A pass sends one command for its single items and one per season searched whole.
+    let commands: BTreeSet<(Epoch, Option<(i64, i64)>)> = state
         .searches_of(arr)
-        .map(|s| s.searched_at)
-        .filter(|&at| at <= now && now - at < 3600)
+        .filter(|s| s.searched_at <= now && now - s.searched_at < 3600)
+        .map(|s| (s.searched_at, s.season))
         .collect();
-    times.len()
+    commands.len()
 }
 
 /// One thing a pass searches: a wanted item, or (Sonarr) a season of `season_after` or more
@@ -202,6 +203,7 @@ fn search_arr(
         out.push(search_action(
             arr,
             &singles,
+            None,
             reason(&singles, cfg, now),
             command_body(arr.kind, &ids),
             now,
@@ -219,7 +221,7 @@ fn search_arr(
             reason(&unit.items, cfg, now)
         );
         let body = json!({"name": "SeasonSearch", "seriesId": series, "seasonNumber": season});
-        out.push(search_action(arr, &unit.items, why, body, now));
+        out.push(search_action(arr, &unit.items, unit.season, why, body, now));
     }
     out
 }
@@ -228,6 +230,7 @@ fn search_arr(
 fn search_action(
     arr: &ArrSnapshot,
     items: &[(&WantedItem, Option<Epoch>)],
+    season: Option<(i64, i64)>,
     reason: String,
     body: serde_json::Value,
     now: Epoch,
@@ -239,6 +242,7 @@ fn search_action(
             media_id: i.media_id,
             searched_at: now,
             reason: Some(i.reason),
+            season,
             ..Default::default()
         })
         .collect();
@@ -513,9 +517,15 @@ mod tests {
                 &json!({"name": "SeasonSearch", "seriesId": 5, "seasonNumber": 1}),
             ]
         );
-        // Every episode of the season is recorded with the season's action.
+        // Every episode of the season is recorded with the season's action, and the two
+        // commands count as two toward max_per_hour.
         let season_records: Vec<i64> = sent[1].1.iter().map(|r| r.media_id).collect();
         assert_eq!(season_records, [1, 2, 3]);
+        let after: State = sent
+            .iter()
+            .flat_map(|(_, records)| records.iter().cloned().map(Record::Search))
+            .collect();
+        assert_eq!(sent_last_hour("movies", &after, NOW), 2);
         assert!(sent[1].0.reason.starts_with(
             "season 1 of series 5, 3 episodes wanted (season_after 3): one season search"
         ));

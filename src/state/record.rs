@@ -312,6 +312,9 @@ pub struct SearchRecord {
         deserialize_with = "known_reason"
     )]
     pub reason: Option<WantedReason>,
+    /// Sonarr: (series id, season number) when the item went out in a season search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub season: Option<(i64, i64)>,
     /// First pass whose complete wanted lists no longer held the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gone_since: Option<Epoch>,
