@@ -292,44 +292,26 @@ pub(super) async fn command_post(State(st): State<Shared>, body: Bytes) -> Reply
         // The command runs with a null id list and throws.
         ("failed", "unsuccessful", format!("{ids} must be given"))
     } else {
+        // A search stamps each item it searched (every episode of a season search), as the
+        // Arrs do.
         if let Some(ids) = ids_field
             .and_then(|f| field(&body, f))
             .and_then(Value::as_array)
         {
-            // A search stamps each item searched, as the Arrs do.
             let ids: Vec<i64> = ids.iter().filter_map(Value::as_i64).collect();
-            let at = now();
-            let lists = &mut *inner;
-            for r in lists
-                .wanted_missing
-                .iter_mut()
-                .chain(lists.wanted_cutoff.iter_mut())
-            {
-                if r.get("id")
+            stamp_searched(&mut inner, |r| {
+                r.get("id")
                     .and_then(Value::as_i64)
                     .is_some_and(|id| ids.contains(&id))
-                {
-                    r["lastSearchTime"] = json!(at);
-                }
-            }
+            });
         }
         if *name == "SeasonSearch" {
-            // A season search stamps every episode of the season.
             let series = field(&body, "seriesId").and_then(Value::as_i64);
             let season = field(&body, "seasonNumber").and_then(Value::as_i64);
-            let at = now();
-            let lists = &mut *inner;
-            for r in lists
-                .wanted_missing
-                .iter_mut()
-                .chain(lists.wanted_cutoff.iter_mut())
-            {
-                if r.get("seriesId").and_then(Value::as_i64) == series
+            stamp_searched(&mut inner, |r| {
+                r.get("seriesId").and_then(Value::as_i64) == series
                     && r.get("seasonNumber").and_then(Value::as_i64) == season
-                {
-                    r["lastSearchTime"] = json!(at);
-                }
-            }
+            });
         }
         ("completed", "successful", "Completed".into())
     };
@@ -345,6 +327,20 @@ pub(super) async fn command_post(State(st): State<Shared>, body: Bytes) -> Reply
     let reply = command_json(&command, &queued, true);
     inner.commands.push((command, queued));
     Ok((StatusCode::CREATED, Json(reply)).into_response())
+}
+
+/// Sets `lastSearchTime` to now on the wanted records `searched` picks.
+fn stamp_searched(inner: &mut Inner, searched: impl Fn(&Value) -> bool) {
+    let at = now();
+    for r in inner
+        .wanted_missing
+        .iter_mut()
+        .chain(inner.wanted_cutoff.iter_mut())
+    {
+        if searched(r) {
+            r["lastSearchTime"] = json!(at);
+        }
+    }
 }
 
 /// `GET command`: every command, oldest first.
