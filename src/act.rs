@@ -223,21 +223,17 @@ async fn send(clients: &Clients, action: &Action, hashes: Vec<String>) -> Result
         }
         Op::Recycle { from, to } => {
             let (from, to) = (from.clone(), to.clone());
-            tokio::task::spawn_blocking(move || {
+            on_disk(format!("moving {}", from.display()), move || {
                 crate::orphans::recycle(&from, &to)
-                    .map_err(|e| ActionError::Disk(format!("moving {}: {e}", from.display())))
             })
             .await
-            .map_err(|e| ActionError::Disk(e.to_string()))?
         }
         Op::Purge { path } => {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || {
+            on_disk(format!("deleting {}", path.display()), move || {
                 std::fs::remove_dir_all(&path)
-                    .map_err(|e| ActionError::Disk(format!("deleting {}: {e}", path.display())))
             })
             .await
-            .map_err(|e| ActionError::Disk(e.to_string()))?
         }
         Op::RecheckInto { category } => {
             let qbit = qbit()?;
@@ -319,5 +315,17 @@ async fn client_part(
             .delete(hashes, false)
             .await
             .map_err(ActionError::NotRemoved),
+    }
+}
+
+/// Runs the file-system work `work` off the async threads; its error is told as `what`.
+async fn on_disk(
+    what: String,
+    work: impl FnOnce() -> std::io::Result<()> + Send + 'static,
+) -> Result<(), ActionError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ActionError::Disk(format!("{what}: {e}"))),
+        Err(e) => Err(ActionError::Disk(format!("{what}: {e}"))),
     }
 }

@@ -85,6 +85,13 @@ pub struct Orphans {
     pub max_per_pass: usize,
 }
 
+impl Config {
+    /// The Arr whose `category` this is, if any (each Arr has its own).
+    pub fn arr_for_category(&self, category: &str) -> Option<&ArrConfig> {
+        self.arr.values().find(|a| a.category == category)
+    }
+}
+
 /// Which state backend (`backend` of `[state]`: `file`, `dynamodb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -133,12 +133,7 @@ fn state(raw: &RawState, ctx: &Ctx) -> Result<StateConfig, ConfigError> {
 fn run(raw: &RawRun, ctx: &Ctx) -> Result<RunConfig, ConfigError> {
     let base = RunConfig::default();
     let protect_tag = raw.protect_tag.clone().unwrap_or(base.protect_tag);
-    if protect_tag.trim().is_empty() || protect_tag.contains(',') {
-        return Err(ctx.invalid(
-            "run.protect_tag",
-            "expected a qBittorrent tag name: not empty, no ','",
-        ));
-    }
+    tag_name(&protect_tag, "run.protect_tag", ctx)?;
     Ok(RunConfig {
         dry_run: raw.dry_run.unwrap_or(base.dry_run),
         protect_tag,
@@ -151,6 +146,28 @@ fn run(raw: &RawRun, ctx: &Ctx) -> Result<RunConfig, ConfigError> {
         failed_category: trigger(raw.failed_category.as_deref(), "run.failed_category", ctx)?,
         recheck_category: trigger(raw.recheck_category.as_deref(), "run.recheck_category", ctx)?,
     })
+}
+
+/// A qBittorrent tag name: not empty, no ',' (the API's list separator).
+fn tag_name(tag: &str, key: &str, ctx: &Ctx) -> Result<(), ConfigError> {
+    if tag.trim().is_empty() || tag.contains(',') {
+        return Err(ctx.invalid(key, "expected a qBittorrent tag name: not empty, no ','"));
+    }
+    Ok(())
+}
+
+/// A folder path that must be absolute.
+fn absolute(path: &Path, key: &str, ctx: &Ctx) -> Result<(), ConfigError> {
+    if path.is_absolute() {
+        return Ok(());
+    }
+    Err(ctx.invalid(
+        key,
+        format!(
+            "expected an absolute folder path, found {:?}",
+            path.display().to_string()
+        ),
+    ))
 }
 
 /// A trigger category: a qBittorrent category name, or `None` when not written.
@@ -222,15 +239,7 @@ fn orphans(raw: &RawOrphans, ctx: &Ctx) -> Result<Option<Orphans>, ConfigError> 
         return Ok(None);
     }
     for (i, root) in roots.iter().enumerate() {
-        if !root.is_absolute() {
-            return Err(ctx.invalid(
-                format!("orphans.roots[{i}]"),
-                format!(
-                    "expected an absolute folder path, found {:?}",
-                    root.display().to_string()
-                ),
-            ));
-        }
+        absolute(root, &format!("orphans.roots[{i}]"), ctx)?;
     }
     let recycle = raw.recycle.clone().ok_or_else(|| {
         ctx.invalid(
@@ -239,15 +248,7 @@ fn orphans(raw: &RawOrphans, ctx: &Ctx) -> Result<Option<Orphans>, ConfigError> 
              filesystem as the roots, e.g. \"/downloads/.sweeparr-recycle\"",
         )
     })?;
-    if !recycle.is_absolute() {
-        return Err(ctx.invalid(
-            "orphans.recycle",
-            format!(
-                "expected an absolute folder path, found {:?}",
-                recycle.display().to_string()
-            ),
-        ));
-    }
+    absolute(&recycle, "orphans.recycle", ctx)?;
     if let Some(i) = roots.iter().position(|r| r.starts_with(&recycle)) {
         return Err(ctx.invalid(
             format!("orphans.roots[{i}]"),
@@ -550,14 +551,8 @@ fn upkeep(raw: &[RawUpkeep], ctx: &Ctx) -> Result<Vec<Upkeep>, ConfigError> {
                 ctx,
             )?;
             let tags = entry.tags.clone().unwrap_or_default();
-            if let Some(j) = tags
-                .iter()
-                .position(|t| t.trim().is_empty() || t.contains(','))
-            {
-                return Err(ctx.invalid(
-                    format!("{key}.tags[{j}]"),
-                    "expected a qBittorrent tag name: not empty, no ','",
-                ));
+            for (j, tag) in tags.iter().enumerate() {
+                tag_name(tag, &format!("{key}.tags[{j}]"), ctx)?;
             }
             Ok(Upkeep {
                 host,

@@ -15,9 +15,7 @@ pub fn unwanted<'h>(name: &str, health: &'h Health) -> Option<Unwanted<'h>> {
     if let Some(pattern) = health.exclude_files.first_match(name) {
         return Some(Unwanted::Excluded(pattern));
     }
-    if !health.keep_only.is_empty()
-        && !super::observe::has_blocked_extension(name, &health.keep_only)
-    {
+    if !health.keep_only.is_empty() && !super::observe::has_extension(name, &health.keep_only) {
         return Some(Unwanted::NotKept);
     }
     None

@@ -63,7 +63,7 @@ pub(crate) struct Managed<'a> {
 impl<'a> Managed<'a> {
     /// The Arr whose category the torrent is in, if any.
     pub fn find(config: &'a Config, snapshot: &'a Snapshot, t: &Torrent) -> Option<Self> {
-        let arr = config.arr.values().find(|a| a.category == t.category)?;
+        let arr = config.arr_for_category(&t.category)?;
         Some(Managed {
             config: arr,
             snapshot: snapshot.arr(&arr.name).filter(|a| a.reachable),

@@ -106,7 +106,7 @@ pub fn observe_into(
             .iter()
             .filter(|f| f.priority > 0)
             .map(|f| f.name.as_str())
-            .find(|name| has_blocked_extension(name, blocked_extensions))
+            .find(|name| has_extension(name, blocked_extensions))
             .map(str::to_string);
         rec.no_wanted_file = !t.is_complete() && super::files::judge(files, health).none_wanted;
     }
@@ -168,8 +168,9 @@ pub fn observe_into(
     }
 }
 
-/// True when `name` ends with one of `extensions` (lower-case, with dot), ignoring case.
-pub fn has_blocked_extension(name: &str, extensions: &[String]) -> bool {
+/// True when `name` ends with one of `extensions` (lower-case, with dot), ignoring case
+/// (`blocked_extensions`, `keep_only`).
+pub fn has_extension(name: &str, extensions: &[String]) -> bool {
     let lower = name.to_ascii_lowercase();
     extensions.iter().any(|ext| lower.ends_with(ext.as_str()))
 }
@@ -190,10 +191,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocked_extension_ignores_case() {
+    fn an_extension_matches_whatever_its_case() {
         let exts = vec![".exe".to_string(), ".lnk".to_string()];
-        assert!(has_blocked_extension("Movie/Setup.EXE", &exts));
-        assert!(!has_blocked_extension("Movie/movie.mkv", &exts));
-        assert!(!has_blocked_extension("exe", &exts));
+        assert!(has_extension("Movie/Setup.EXE", &exts));
+        assert!(!has_extension("Movie/movie.mkv", &exts));
+        assert!(!has_extension("exe", &exts));
     }
 }

@@ -119,13 +119,16 @@ pub fn details_needed(
                 // owned it no longer holds it in its queue.
                 if config.run.failed_category.as_ref() == Some(&t.category)
                     && !t.has_tag(&config.run.protect_tag)
-                    && let Some(owner) = records
-                        .and_then(|r| r.find_key(&HashKey::new(&t.hash)))
-                        .and_then(|(_, r)| r.owner.as_deref())
-                    && let Some(index) = arrs.iter().find(|i| i.arr.name == owner)
-                    && index.queued(&HashKey::new(&t.hash)).is_none()
                 {
-                    out.grabs.push((owner.to_string(), t.download_id()));
+                    let key = HashKey::new(&t.hash);
+                    if let Some(owner) = records
+                        .and_then(|r| r.find_key(&key))
+                        .and_then(|(_, r)| r.owner.as_deref())
+                        && let Some(index) = arrs.iter().find(|i| i.arr.name == owner)
+                        && index.queued(&key).is_none()
+                    {
+                        out.grabs.push((owner.to_string(), t.download_id()));
+                    }
                 }
                 continue;
             };

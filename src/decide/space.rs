@@ -54,12 +54,8 @@ fn may_stop(t: &Torrent, config: &Config) -> bool {
         Status::Downloading | Status::StalledDl | Status::QueuedDl
     ) && !t.is_complete()
         && t.amount_left > 0
-        && is_managed(t, config)
+        && config.arr_for_category(&t.category).is_some()
         && !t.has_tag(&config.run.protect_tag)
-}
-
-fn is_managed(t: &Torrent, config: &Config) -> bool {
-    config.arr.values().any(|a| a.category == t.category)
 }
 
 /// True for a download the guard stopped and that is still stopped: its record says so, or

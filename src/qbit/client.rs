@@ -348,7 +348,6 @@ impl QbitClient {
         ids: &[usize],
         priority: u8,
     ) -> Result<(), QbitError> {
-        const ENDPOINT: &str = "torrents/filePrio";
         if ids.is_empty() {
             return Ok(());
         }
@@ -357,55 +356,35 @@ impl QbitClient {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("|");
-        let hash = hash.to_ascii_lowercase();
         let priority = priority.to_string();
-        let (status, body) = self
-            .request(
-                Verb::Post,
-                ENDPOINT,
-                &[("hash", &hash), ("id", &ids), ("priority", &priority)],
-            )
-            .await?;
-        self.expect_success(ENDPOINT, status, &body)
+        self.act_on_one(
+            "torrents/filePrio",
+            hash,
+            &[("id", &ids), ("priority", &priority)],
+        )
+        .await
     }
 
     /// Adds tracker URLs to one torrent (`torrents/addTrackers`).
     pub async fn add_trackers(&self, hash: &str, urls: &[String]) -> Result<(), QbitError> {
-        self.edit_trackers(
-            "torrents/addTrackers",
-            hash,
-            &urls.join("\n"),
-            urls.is_empty(),
-        )
-        .await
+        if urls.is_empty() {
+            return Ok(());
+        }
+        self.act_on_one("torrents/addTrackers", hash, &[("urls", &urls.join("\n"))])
+            .await
     }
 
     /// Removes tracker URLs from one torrent (`torrents/removeTrackers`).
     pub async fn remove_trackers(&self, hash: &str, urls: &[String]) -> Result<(), QbitError> {
-        self.edit_trackers(
-            "torrents/removeTrackers",
-            hash,
-            &urls.join("|"),
-            urls.is_empty(),
-        )
-        .await
-    }
-
-    async fn edit_trackers(
-        &self,
-        endpoint: &str,
-        hash: &str,
-        urls: &str,
-        nothing: bool,
-    ) -> Result<(), QbitError> {
-        if nothing {
+        if urls.is_empty() {
             return Ok(());
         }
-        let hash = hash.to_ascii_lowercase();
-        let (status, body) = self
-            .request(Verb::Post, endpoint, &[("hash", &hash), ("urls", urls)])
-            .await?;
-        self.expect_success(endpoint, status, &body)
+        self.act_on_one(
+            "torrents/removeTrackers",
+            hash,
+            &[("urls", &urls.join("|"))],
+        )
+        .await
     }
 
     /// `torrents/setUploadLimit` or `torrents/setDownloadLimit` (`endpoint`): `limit` bytes/s,
@@ -474,6 +453,21 @@ impl QbitClient {
             .collect::<Vec<_>>()
             .join("|");
         let mut params = vec![("hashes", joined.as_str())];
+        params.extend_from_slice(extra);
+        let (status, body) = self.request(Verb::Post, endpoint, &params).await?;
+        self.expect_success(endpoint, status, &body)
+    }
+
+    /// A POST action on the one torrent `hash` (lower-cased; the endpoints taking a single
+    /// `hash`) with `extra` parameters; 200 and 204 are success.
+    async fn act_on_one(
+        &self,
+        endpoint: &str,
+        hash: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(), QbitError> {
+        let hash = hash.to_ascii_lowercase();
+        let mut params = vec![("hash", hash.as_str())];
         params.extend_from_slice(extra);
         let (status, body) = self.request(Verb::Post, endpoint, &params).await?;
         self.expect_success(endpoint, status, &body)
