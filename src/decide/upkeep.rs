@@ -21,11 +21,11 @@ pub fn entry_for<'c>(
     if config.trackers.is_empty() {
         return None;
     }
-    let host = tracker_host(&t.tracker).or_else(|| rec.and_then(|r| r.tracker_host.clone()))?;
-    config
-        .trackers
-        .iter()
-        .find(|u| host_matches(&u.host, &host))
+    let listed = tracker_host(&t.tracker);
+    let host = listed
+        .as_deref()
+        .or_else(|| rec.and_then(|r| r.tracker_host.as_deref()))?;
+    config.trackers.iter().find(|u| host_matches(&u.host, host))
 }
 
 /// True when the tracker list of a torrent under `entry` must be read to keep it: its
@@ -60,9 +60,10 @@ pub fn steps(
             Op::AddTags { tags: missing },
         ));
     }
-    let change = |want: Option<Option<u64>>, now: i64| {
+    // (limit to set, the torrent's) when they differ; 0 or less on the torrent is none.
+    let change = |want: Option<Option<u64>>, set: i64| {
         let want = want?;
-        let current = u64::try_from(now).ok().filter(|&v| v > 0);
+        let current = u64::try_from(set).ok().filter(|&v| v > 0);
         (current != want).then_some((want.unwrap_or(0), current))
     };
     let up = change(entry.up_limit, t.up_limit);
