@@ -31,6 +31,16 @@ impl<'a> ArrIndex<'a> {
             .collect()
     }
 
+    /// The index of `arr` among `indexes` (none when it was unreachable).
+    pub fn of<'i>(indexes: &'i [ArrIndex<'a>], arr: &ArrSnapshot) -> Option<&'i ArrIndex<'a>> {
+        indexes.iter().find(|i| std::ptr::eq(i.arr, arr))
+    }
+
+    /// The index of the Arr named `name` among `indexes` (none when it was unreachable).
+    pub fn named<'i>(indexes: &'i [ArrIndex<'a>], name: &str) -> Option<&'i ArrIndex<'a>> {
+        indexes.iter().find(|i| i.arr.name == name)
+    }
+
     /// Indexes `arr` (once per pass: a look-up is then one hash of 20 bytes).
     pub fn new(arr: &'a ArrSnapshot) -> Self {
         // Ids with lower-case letters match no upper-cased hash: they are left out.

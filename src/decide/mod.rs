@@ -225,9 +225,7 @@ fn decide_torrent(
         return;
     };
     let arr_cfg = managed.config;
-    let index = managed
-        .snapshot
-        .and_then(|a| on.arrs.iter().find(|i| std::ptr::eq(i.arr, a)));
+    let index = managed.snapshot.and_then(|a| ArrIndex::of(on.arrs, a));
     let queued = index.and_then(|i| i.queued(key));
     let facts = index.map(|i| ArrFacts {
         queued,

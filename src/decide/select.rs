@@ -124,7 +124,7 @@ pub fn details_needed(
                     if let Some(owner) = records
                         .and_then(|r| r.find_key(&key))
                         .and_then(|(_, r)| r.owner.as_deref())
-                        && let Some(index) = arrs.iter().find(|i| i.arr.name == owner)
+                        && let Some(index) = ArrIndex::named(&arrs, owner)
                         && index.queued(&key).is_none()
                     {
                         out.grabs.push((owner.to_string(), t.download_id()));
@@ -138,10 +138,7 @@ pub fn details_needed(
             let Some(arr) = m.snapshot else { continue };
             let key = HashKey::new(&t.hash);
             let prev = records.and_then(|r| r.find_key(&key)).map(|(_, r)| r);
-            let queued = arrs
-                .iter()
-                .find(|i| std::ptr::eq(i.arr, arr))
-                .and_then(|i| i.queued(&key));
+            let queued = ArrIndex::of(&arrs, arr).and_then(|i| i.queued(&key));
             let imported = prev.is_some_and(|r| r.imported_at.is_some())
                 || queued.is_some_and(|q| q.tracked_state == TrackedState::Imported);
             let health = &m.config.health;

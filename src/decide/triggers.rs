@@ -9,6 +9,7 @@
 //! queue dropped it has its grab marked failed (`POST history/failed/{id}`), then sweeparr
 //! deletes the torrent itself.
 
+use super::arr_index::ArrIndex;
 use super::observe::{self, ArrFacts};
 use super::{Ctx, On, remember, torrent_action};
 use crate::decide::{Action, ActionKind, ClientSide, Op, Plan, SkipReason, TAG_FAILED};
@@ -47,8 +48,9 @@ pub(super) fn triggered(
         ));
         return;
     };
-    let arr = on.snapshot.arr(&owner.name).filter(|a| a.reachable);
-    let index = arr.and_then(|a| on.arrs.iter().find(|i| std::ptr::eq(i.arr, a)));
+    // Indexed only when reachable.
+    let index = ArrIndex::named(on.arrs, &owner.name);
+    let arr = index.map(|i| i.arr);
     let queued = index.and_then(|i| i.queued(key));
     let facts = index.map(|_| ArrFacts {
         queued,
