@@ -38,6 +38,19 @@ async fn state_of(q: &QbitServer, hash: &str) -> String {
     info["state"].as_str().unwrap_or_default().to_string()
 }
 
+/// A pass that changes nothing: exit 0, no action, no write to qBittorrent, and (when given)
+/// that many requests to an endpoint.
+async fn quiet_pass(w: &World, proxy: &FaultProxy, reads: Option<(&str, usize)>) {
+    proxy.clear_log();
+    let (code, summary) = w.run_json(&[]).await;
+    assert_eq!(code, 0, "{summary:#}");
+    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
+    if let Some((endpoint, n)) = reads {
+        assert_eq!(proxy.count(endpoint), n, "{endpoint}");
+    }
+    assert!(writes(proxy).is_empty(), "{:?}", writes(proxy));
+}
+
 /// A world of one instance behind a counting proxy and one Radarr.
 async fn world() -> (World, FaultProxy) {
     let mut w = World::start(&["main"], &[("movies", ArrKind::Radarr, "radarr")]).await;
@@ -93,11 +106,7 @@ async fn the_space_guard_stops_downloads_and_starts_exactly_those_again() {
     assert_eq!(state_of(w.qbit("main"), &other).await, "stalledDL");
 
     // Nothing changed: nothing is sent.
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    quiet_pass(&w, &proxy, None).await;
 
     // Room again: the two the guard stopped start and lose the tag; the one stopped by hand
     // stays stopped.
@@ -113,11 +122,7 @@ async fn the_space_guard_stops_downloads_and_starts_exactly_those_again() {
     }
     assert_eq!(state_of(w.qbit("main"), &by_hand).await, stopped);
 
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    quiet_pass(&w, &proxy, None).await;
 }
 
 /// (name, priority) of every file of a torrent, by name.
@@ -237,18 +242,8 @@ async fn unwanted_files_are_not_downloaded_and_a_torrent_without_a_wanted_file_f
 
     // The next pass reads the list again, finds it as it should be and sends nothing; the
     // one after reads nothing.
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
-    assert_eq!(proxy.count("torrents/files"), 1);
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
-    assert_eq!(proxy.count("torrents/files"), 0);
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    quiet_pass(&w, &proxy, Some(("torrents/files", 1))).await;
+    quiet_pass(&w, &proxy, Some(("torrents/files", 0))).await;
 }
 
 async fn category_of(q: &QbitServer, hash: &str) -> String {
@@ -328,11 +323,7 @@ async fn torrents_moved_into_the_trigger_categories_are_failed_or_rechecked() {
     assert_eq!(proxy.count("torrents/recheck"), 1);
     assert_eq!(category_of(w.qbit("main"), &again).await, "radarr");
 
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(sorted_actions(&summary), vec![], "{summary:#}");
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    quiet_pass(&w, &proxy, None).await;
 }
 
 /// Writes `path` (and its folders) and dates it `age` back.
@@ -542,16 +533,6 @@ async fn a_tracker_entry_brings_tags_limits_and_trackers_in_place_once() {
     assert_eq!(tracker_urls(w.qbit("main"), &hash).await, after);
 
     // The list is read once more to confirm, then never again; nothing is sent.
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(upkeep(&summary), vec![], "{summary:#}");
-    assert_eq!(proxy.count("torrents/trackers"), 1);
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
-    proxy.clear_log();
-    let (code, summary) = w.run_json(&[]).await;
-    assert_eq!(code, 0, "{summary:#}");
-    assert_eq!(upkeep(&summary), vec![], "{summary:#}");
-    assert_eq!(proxy.count("torrents/trackers"), 0);
-    assert!(writes(&proxy).is_empty(), "{:?}", writes(&proxy));
+    quiet_pass(&w, &proxy, Some(("torrents/trackers", 1))).await;
+    quiet_pass(&w, &proxy, Some(("torrents/trackers", 0))).await;
 }
